@@ -1,0 +1,236 @@
+"""The `mlperf-explorer` command: argument parsing and printing over the Python API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .api import ExpressionError, SourceError, open_store
+from .formats import write_rows
+
+app = typer.Typer(
+    help="Import MLPerf results into one store, then find and explore them.\n\n"
+    "Start with `mlperf-explorer import PATH` (a results folder or a .tar.zst/.tar.gz/.zip "
+    "archive of one round), then `mlperf-explorer find --tags closed,offline`.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 240)
+
+DbOption = typer.Option(None, "--db", envvar="MLPERF_EXPLORER_DB",
+                        help="Store file (default ~/.local/share/mlperf-explorer/results.duckdb).")
+
+TABLE_PAGE = 50
+
+
+def _fail(message: str, code: int = 1) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    pass
+
+
+@app.command("import")
+def import_cmd(
+    sources: list[str] = typer.Argument(..., help="Results folders or archives (.tar.zst, .tar.gz, .tgz, .zip), one round each."),
+    db: Optional[str] = DbOption,
+    family: Optional[str] = typer.Option(None, help="Force the family: inference (training comes later)."),
+    round: Optional[str] = typer.Option(None, "--round", help="Force the round, e.g. v3.0 (default: from the name or README)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was imported as JSON."),
+) -> None:
+    """Import one or more rounds. Re-importing a source replaces what it brought before."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    store = open_store(db)
+    reports = []
+    failed = False
+    for source in sources:
+        try:
+            if quiet or as_json or not err.is_terminal:
+                report = store.import_source(source, family=family, round=round)
+            else:
+                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=err, transient=True) as bar:
+                    task = bar.add_task(f"importing {source}", total=None)
+
+                    def progress(stage: str, done: int, total: int) -> None:
+                        bar.update(task, completed=done, total=total)
+
+                    report = store.import_source(source, family=family, round=round, progress=progress)
+        except SourceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        reports.append(report)
+        if not as_json:
+            out.print(
+                f"{report.family} {report.round}: {report.results:,} results from {report.files:,} files "
+                f"in {report.seconds:.1f}s"
+                + (f", {report.warnings:,} warnings (see `mlperf-explorer status --warnings`)" if report.warnings else ""),
+                highlight=False, markup=False)
+    store.close()
+    if as_json:
+        print(json.dumps([r.as_dict() for r in reports], indent=2, default=str))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def find(
+    tags: Optional[str] = typer.Option(None, "--tags", "-t", help="Comma-separated tags; all must match, -tag excludes. E.g. closed,offline,-inferred"),
+    where: Optional[str] = typer.Option(None, "--where", "-w", help="Filter expression, e.g. \"result > 1000 and submitter in ('NVIDIA','Intel')\""),
+    columns: Optional[str] = typer.Option(None, "--columns", "-c", help="Comma-separated columns, or '*' for all."),
+    sort: Optional[str] = typer.Option(None, "--sort", "-s", help="Column to sort by; prefix with - for descending."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many rows (table format shows 50 by default)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json, jsonl or parquet."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Find results by tags and filters."""
+    fmt = fmt.lower()
+    if fmt not in ("table", "csv", "json", "jsonl", "parquet"):
+        _fail(f"unknown format {fmt!r}: use table, csv, json, jsonl or parquet")
+    if fmt == "parquet" and not output:
+        _fail("--format parquet needs --output FILE")
+    store = open_store(db, read_only=True)
+    page = limit if limit is not None else (TABLE_PAGE + 1 if fmt == "table" else None)
+    try:
+        rows = store.find(tags=tags, where=where, columns=columns, sort=sort, limit=page)
+    except ExpressionError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if fmt == "table":
+        records = rows.records()
+        more = limit is None and len(records) > TABLE_PAGE
+        records = records[:TABLE_PAGE] if more else records
+        table = Table(show_lines=False, header_style="bold")
+        for c in rows.columns:
+            table.add_column(c, overflow="ellipsis", no_wrap=True, max_width=40)
+        for r in records:
+            table.add_row(*[_cell(r[c]) for c in rows.columns])
+        console = Console(file=open(output, "w")) if output else out
+        console.print(table)
+        if more:
+            print(f"(first {TABLE_PAGE} rows; use --limit N or --format csv for all)", file=sys.stderr)
+        elif not records:
+            print("no results match", file=sys.stderr)
+        return
+    write_rows(rows.to_arrow(), fmt, output)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+@app.command()
+def show(
+    uid: str = typer.Argument(..., help="A result's uid (from `find`)."),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Show one result with its runs and warnings."""
+    store = open_store(db, read_only=True)
+    try:
+        result = store.get(uid)
+    finally:
+        store.close()
+    if result is None:
+        _fail(f"no result with uid {uid!r}")
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+        return
+    skip = {"runs", "warnings", "system_json", "measurements", "tags"}
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in result.items():
+        if key in skip or value is None:
+            continue
+        table.add_row(key, _cell(value))
+    table.add_row("tags", _cell(result.get("tags")))
+    out.print(table)
+    if result["runs"]:
+        out.print("\nruns:", highlight=False)
+        for run in result["runs"]:
+            out.print(f"  {run['run']}: {_cell(run['result'])} ({'valid' if run['valid'] else 'INVALID'}, {run['log_scenario']})", highlight=False, markup=False)
+    if result["warnings"]:
+        out.print("\nwarnings:", highlight=False)
+        for w in result["warnings"]:
+            where = f"{w['path']}:{w['line']}" if w["line"] else w["path"]
+            out.print(f"  {where}: {w['message']}", highlight=False, markup=False)
+
+
+@app.command()
+def status(
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    warnings: bool = typer.Option(False, "--warnings", help="List the import warnings too."),
+    round: Optional[str] = typer.Option(None, "--round", help="Only this round's warnings."),
+) -> None:
+    """What is imported: rounds, counts, warnings."""
+    store = open_store(db, read_only=True)
+    try:
+        info = store.status()
+        warning_rows = store.warnings(round) if warnings else []
+    finally:
+        store.close()
+    if as_json:
+        if warnings:
+            info["warnings"] = warning_rows
+        print(json.dumps(info, indent=2, default=str))
+        return
+    out.print(f"store: {info['database']}  ({info['results']:,} results)", highlight=False, markup=False)
+    if not info["sources"]:
+        out.print("nothing imported yet: run `mlperf-explorer import PATH` with a results folder or archive", highlight=False, markup=False)
+        return
+    table = Table(header_style="bold")
+    for c in ("family", "round", "results", "valid", "power", "warnings", "source", "imported"):
+        table.add_column(c)
+    for s in info["sources"]:
+        table.add_row(s["family"], s["round"], f"{s['results']:,}", f"{s['valid']:,}", f"{s['power']:,}",
+                      f"{s['warnings']:,}", f"{s['kind']}: {s['location']}", str(s["imported_at"])[:19])
+    out.print(table)
+    for w in warning_rows:
+        where = f"{w['path']}:{w['line']}" if w["line"] else w["path"]
+        out.print(f"{w['round']} {where}: {w['message']}", highlight=False, markup=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # `mlperf-explorer find | head`
+        sys.stderr.close()
+
+
+if __name__ == "__main__":
+    main()

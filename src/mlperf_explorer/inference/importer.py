@@ -1,0 +1,497 @@
+"""Turn an inference results tree into result records, using both cores.
+
+The work splits into independent result directories: the main process walks the tree and
+reads the system descriptions (a few hundred small files), then worker processes each take
+a share of the result directories, read and parse their files, and return finished records.
+Nothing here knows about the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Iterable
+
+from ..records import Problem
+from ..systems import as_int, as_text, parse_system_json
+from . import compliance as _compliance
+from .accuracy import parse_accuracy
+from .detail import parse_detail
+from .layout import InferenceTree, ResultFiles, walk_directory
+from .official import official_result
+from .power import average_watts, parse_spl, power_metric, timestamp_seconds
+from .rules import POWER_UNITS, SCENARIOS, TASKS, RoundRules, rules_for
+from .summary import parse_summary
+
+FAMILY = "inference"
+PUBLIC_REPO = "https://github.com/mlcommons/inference_results_{round}/tree/{ref}/{location}"
+
+SYSTEM_COLUMNS = {
+    "accelerator_model_name": as_text,
+    "accelerators_per_node": as_int,
+    "number_of_nodes": as_int,
+    "host_processor_model_name": as_text,
+    "host_processors_per_node": as_int,
+    "host_processor_core_count": as_int,
+    "framework": as_text,
+    "operating_system": as_text,
+    "accelerator_memory_capacity": as_text,
+    "host_memory_capacity": as_text,
+}
+
+PERCENTILES = ("50.00", "90.00", "95.00", "97.00", "99.00", "99.90")
+
+
+def make_uid(*parts: str) -> str:
+    """Stable identity of a result: the same result re-imported keeps its uid."""
+    return hashlib.sha1("|".join(p.lower() for p in parts).encode()).hexdigest()[:16]
+
+
+def system_info(path: str | None, read: Callable[[str], bytes], location_hint: str) -> tuple[dict, list[Problem]]:
+    if path is None:
+        return {}, [Problem(location_hint, "no system description (systems/<system>.json is missing)")]
+    try:
+        data = read(path)
+    except OSError as exc:
+        return {}, [Problem(path, f"cannot read: {exc.strerror or exc}")]
+    parsed = parse_system_json(data, path)
+    return parsed.values, parsed.problems
+
+
+def run_values(summary: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+    """One run's loadgen values: the summary's, overridden by the detail log's.
+
+    Without a detail log, `QPS w/o loadgen overhead` (printed with two decimals) is rebuilt
+    from the mean latency, which is what loadgen computes it from: 1e9 / mean latency (ns).
+    """
+    values = {k: v for k, v in summary.items() if k != "raw"}
+    if not detail:
+        mean = values.get("result_mean_latency_ns")
+        if values.get("effective_scenario") == "SingleStream" and isinstance(mean, (int, float)) and mean > 0:
+            values["result_qps_without_loadgen_overhead"] = 1e9 / mean
+    for k, v in detail.items():
+        if not k.startswith("_"):
+            values[k] = v
+    return values
+
+
+def _ms(values: dict[str, Any], key: str) -> float | None:
+    v = values.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return v / 1e6
+
+
+def _run_order(name: str) -> tuple[int, str]:
+    tail = name.rsplit("_", 1)[-1]
+    return (int(tail) if tail.isdigit() else 10**6, name)
+
+
+def build_result(
+    rf: ResultFiles,
+    rules: RoundRules,
+    system: dict[str, Any],
+    extra_mapping: dict[str, str] | None,
+    read: Callable[[str], bytes],
+    source_ref: str = "main",
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[Problem]]:
+    """Parse one result directory. Returns (record or None, runs, problems).
+
+    None means the directory has no performance summary to compute a result from (files
+    missing from the tree): a problem names what is missing.
+    """
+    problems: list[Problem] = []
+    loc = rf.location
+
+    def load(path: str) -> bytes | None:
+        try:
+            return read(path)
+        except OSError as exc:
+            problems.append(Problem(path, f"cannot read: {exc.strerror or exc}"))
+            return None
+
+    scenario = SCENARIOS.get(rf.scenario_folder.lower(), rf.scenario_folder)
+    mlperf_model = rules.mlperf_model(rf.model, extra_mapping)
+
+    perf_runs = sorted((r for r in rf.runs if r.startswith("run_")), key=_run_order)
+    # The checker reads run_1 only, except Server in v0.5/v0.7 (run_1..run_5, the last
+    # one read stands). Other runs are kept, not counted.
+    if scenario == "Server" and rules.round in ("v0.5", "v0.7"):
+        counted = [r for r in perf_runs if _run_order(r)[0] <= 5]
+    else:
+        counted = perf_runs[:1]
+        if perf_runs and perf_runs[0] != "run_1":
+            problems.append(Problem(f"{loc}/performance/run_1", f"missing; using {perf_runs[0]}"))
+    runs: list[dict[str, Any]] = []
+    chosen: dict[str, Any] | None = None
+    chosen_official = None
+    chosen_detail: dict[str, Any] = {}
+    chosen_run = None
+    for run in perf_runs:
+        files = rf.runs[run]
+        spath = files.get("mlperf_log_summary.txt")
+        if spath is None:
+            problems.append(Problem(f"{loc}/performance/{run}/mlperf_log_summary.txt", "missing"))
+            continue
+        data = load(spath)
+        if data is None:
+            continue
+        summary = parse_summary(data, spath)
+        problems.extend(summary.problems)
+        detail: dict[str, Any] = {}
+        dpath = files.get("mlperf_log_detail.txt")
+        if dpath:
+            ddata = load(dpath)
+            if ddata is not None:
+                parsed = parse_detail(ddata, dpath)
+                problems.extend(parsed.problems)
+                detail = parsed.values
+        values = run_values(summary.values, detail)
+        off = official_result(values, scenario, mlperf_model, rules)
+        if off.problem:
+            problems.append(Problem(spath, off.problem))
+        elif off.value is not None and not (off.value >= 0):
+            problems.append(Problem(spath, f"absurd result value {off.value}"))
+            off.value = None
+        valid = values.get("result_validity") == "VALID" and not detail.get("_errors") and off.value is not None
+        runs.append({
+            "run": run,
+            "valid": valid,
+            "log_scenario": off.log_scenario,
+            "result": off.value,
+            "has_detail": bool(detail),
+            "values": {k: v for k, v in values.items() if isinstance(v, (int, float, str, bool))},
+        })
+        if run in counted and (off.value is not None or chosen is None):
+            chosen, chosen_official, chosen_detail, chosen_run = values, off, detail, run
+
+    if chosen is None or chosen_official is None:
+        if not perf_runs:
+            problems.append(Problem(f"{loc}/performance/run_1/mlperf_log_summary.txt", "missing: no performance run"))
+        return None, runs, problems
+
+    values = chosen
+    off = chosen_official
+    detail_errors = chosen_detail.get("_errors") or []
+    for err in detail_errors[:3]:
+        problems.append(Problem(rf.runs[chosen_run].get("mlperf_log_detail.txt", loc), f"loadgen error: {err[:200]}"))
+
+    # Accuracy
+    acc = None
+    apath = rf.accuracy.get("accuracy.txt")
+    if apath:
+        data = load(apath)
+        if data is not None:
+            acc = parse_accuracy(data, rules.accuracy_target(mlperf_model), rules.accuracy_patterns,
+                                 rules.accuracy_upper_limit(mlperf_model), apath)
+            problems.extend(acc.problems)
+    else:
+        problems.append(Problem(f"{loc}/accuracy/accuracy.txt", "missing"))
+
+    # Power
+    has_power = False
+    power_value = power_units = avg_w = duration = None
+    n_samples = 0
+    run_files = rf.runs.get(chosen_run, {})
+    if "spl.txt" in run_files or rf.power_dir:
+        has_power = True
+        power_value, power_units, avg_w, duration, n_samples = _power(
+            rf, run_files, chosen_detail, scenario, off.log_scenario or scenario, rules, load, problems)
+
+    # Compliance
+    outcomes: dict[str, list[bool | None]] = {}
+    for folder, paths in rf.verify.items():
+        test = _compliance.compliance_test(folder)
+        for p in paths:
+            data = load(p)
+            if data is not None:
+                outcomes.setdefault(test, []).append(_compliance.parse_verify(data))
+    per_test, compliance_pass = _compliance.combine(outcomes)
+
+    valid = values.get("result_validity") == "VALID" and not detail_errors and off.value is not None
+
+    inferences_per_joule = None
+    if power_value and off.value is not None:
+        if scenario in ("Offline", "Server", "Interactive"):
+            inferences_per_joule = off.value / power_value
+        else:
+            spq = 8 if scenario == "MultiStream" else 1
+            inferences_per_joule = spq * 1000 / power_value
+
+    record: dict[str, Any] = {
+        "uid": make_uid(FAMILY, rules.round, rf.division, rf.submitter, rf.system, rf.model, scenario),
+        "family": FAMILY,
+        "round": rules.round,
+        "division": rf.division,
+        "submitter": rf.submitter,
+        "system": rf.system,
+        "system_name": as_text(system.get("system_name")),
+        "system_type": as_text(system.get("system_type")),
+        "availability": (as_text(system.get("status")) or "").lower() or None,
+        "model": rf.model,
+        "mlperf_model": mlperf_model,
+        "task": TASKS.get(mlperf_model),
+        "scenario": scenario,
+        "log_scenario": off.log_scenario,
+        "result": off.value,
+        "result_units": off.units,
+        "official_units": off.official_units,
+        "result_metric": off.metric,
+        "valid": valid,
+        "inferred": off.inferred,
+        "accuracy": acc.value if acc else None,
+        "accuracy_metric": acc.metric if acc else None,
+        "accuracy_target": acc.target if acc else None,
+        "accuracy_pass": acc.passed if acc else None,
+        "has_power": has_power and power_value is not None,
+        "power_result": power_value,
+        "power_units": power_units,
+        "power_avg_watts": avg_w,
+        "power_duration_s": duration,
+        "power_samples": n_samples or None,
+        "inferences_per_joule": inferences_per_joule,
+        "compliance_pass": compliance_pass,
+        "compliance": json.dumps(per_test) if per_test else None,
+        "sut_name": as_text(values.get("sut_name")),
+        "latency_mean_ms": _ms(values, "result_mean_query_latency_ns" if off.log_scenario == "MultiStream" else "result_mean_latency_ns"),
+        "early_stopping_p90_ms": _ms(values, "early_stopping_latency_ss"),
+        "early_stopping_p99_ms": _ms(values, "early_stopping_latency_ms"),
+        "tokens_per_second": _first_number(values, "result_tokens_per_second", "result_completed_tokens_per_second",
+                                           "result_inferred_tokens_per_second", "result_inferred_completed_tokens_per_second"),
+        "ttft_mean_ms": _ms(values, "result_first_token_mean_latency_ns"),
+        "ttft_p99_ms": _ms(values, "result_first_token_99.00_percentile_latency_ns"),
+        "tpot_mean_ms": _ms(values, "result_time_per_output_token_mean_ns"),
+        "tpot_p99_ms": _ms(values, "result_time_per_output_token_99.00_percentile_ns"),
+        "target_qps": _first_number(values, "effective_target_qps"),
+        "samples_per_query": _first_number(values, "effective_samples_per_query"),
+        "query_count": _first_number(values, "result_query_count"),
+        "min_duration_ms": _first_number(values, "effective_min_duration_ms"),
+        "performance_sample_count": _first_number(values, "effective_performance_sample_count"),
+        "runs_total": len(runs),
+        "has_detail_log": bool(chosen_detail),
+        "location": loc,
+        "url": PUBLIC_REPO.format(round=rules.round, ref=source_ref, location=loc),
+    }
+    per_query = off.log_scenario == "MultiStream"
+    for p in PERCENTILES:
+        key = f"result_{p}_percentile_per_query_latency_ns" if per_query else f"result_{p}_percentile_latency_ns"
+        record[f"latency_p{p.replace('.00', '').replace('.', '')}_ms"] = _ms(values, key)
+    for column, conv in SYSTEM_COLUMNS.items():
+        record[column] = conv(system.get(column))
+    notes = as_text(system.get("hw_notes")) or ""
+    if system.get("sw_notes"):
+        notes = (notes + ". " if notes else "") + (as_text(system.get("sw_notes")) or "")
+    record["notes"] = notes or None
+    record["system_json"] = json.dumps(system, sort_keys=True, default=str) if system else None
+    if rf.measurements:
+        record["measurements"] = _measurements(rf.measurements, load, problems)
+    else:
+        record["measurements"] = None
+    record["tags"] = tags_for(record)
+    return record, runs, problems
+
+
+def _first_number(values: dict[str, Any], *keys: str) -> float | None:
+    for k in keys:
+        v = values.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+        if isinstance(v, str):
+            try:
+                return float(v)
+            except ValueError:
+                continue
+    return None
+
+
+def _measurements(paths: list[str], load: Callable[[str], bytes | None], problems: list[Problem]) -> str | None:
+    merged: dict[str, Any] = {}
+    for p in sorted(paths):
+        data = load(p)
+        if data is None:
+            continue
+        parsed = parse_system_json(data, p)
+        problems.extend(parsed.problems)
+        merged.update(parsed.values)
+    return json.dumps(merged, sort_keys=True, default=str) if merged else None
+
+
+def _power(rf, run_files, detail, scenario, log_scenario, rules, load, problems):
+    """(value, units, avg watts, duration s, samples) for a power result; Nones on failure."""
+    loc = rf.location
+    spath = run_files.get("spl.txt")
+    if spath is None:
+        problems.append(Problem(f"{loc}/performance/run_1/spl.txt", "missing: power result without samples"))
+        return None, None, None, None, 0
+    begin_text, end_text = detail.get("power_begin"), detail.get("power_end")
+    if "mlperf_log_detail.txt" not in run_files:
+        problems.append(Problem(f"{loc}/performance/{_run_of(spath)}/mlperf_log_detail.txt",
+                                "missing: needed for the power window (power_begin, power_end)"))
+        return None, None, None, None, 0
+    if not begin_text or not end_text:
+        where = run_files.get("mlperf_log_detail.txt", f"{loc}/performance/run_1/mlperf_log_detail.txt")
+        problems.append(Problem(where, "missing power_begin/power_end: power cannot be computed"))
+        return None, None, None, None, 0
+    begin, end = timestamp_seconds(str(begin_text)), timestamp_seconds(str(end_text))
+    if begin is None or end is None or end <= begin:
+        problems.append(Problem(run_files.get("mlperf_log_detail.txt", loc), "malformed power_begin/power_end"))
+        return None, None, None, None, 0
+    client_tz = server_tz = 0.0
+    if not rules.power_timestamps_utc:
+        # Before v1.1 the timestamps were local time: shift each by its machine's zone.
+        for name in ("server.json", "client.json"):
+            path = rf.power_dir.get(name)
+            if path:
+                data = load(path)
+                try:
+                    tz = float(json.loads(data)["timezone"]) if data else 0.0
+                except (ValueError, KeyError, TypeError):
+                    problems.append(Problem(path, "no usable 'timezone'"))
+                    tz = 0.0
+                if name == "server.json":
+                    server_tz = tz
+                else:
+                    client_tz = tz
+    data = load(spath)
+    if data is None:
+        return None, None, None, None, 0
+    samples = parse_spl(data, spath)
+    problems.extend(samples.problems)
+    if server_tz != client_tz:
+        shift = server_tz - client_tz
+        samples.times = type(samples.times)("d", (t + shift for t in samples.times))
+    avg, count = average_watts(samples, begin, end)
+    if avg is None:
+        problems.append(Problem(spath, "no power samples between power_begin and power_end"))
+        return None, None, None, end - begin, 0
+    duration = end - begin
+    value, units = power_metric(scenario, log_scenario, avg, duration, detail,
+                                rules.has_query_count_in_log, rules.legacy_multistream)
+    if value is None:
+        problems.append(Problem(run_files.get("mlperf_log_detail.txt", spath), "no query count: energy per query cannot be computed"))
+    return value, units or POWER_UNITS.get(scenario), avg, duration, count
+
+
+def _run_of(path: str) -> str:
+    return path.rsplit("/", 2)[-2]
+
+
+def tags_for(r: dict[str, Any]) -> list[str]:
+    """The CM-style tags of a result (see DESIGN.md, Identity and tags)."""
+    tags = ["mlperf-inference", r["round"]]
+    division = r["division"]
+    tags.append(division)
+    if r.get("has_power"):
+        tags.append(f"{division}-power")
+        tags.append("power")
+    system_type = r.get("system_type") or ""
+    for t in system_type.replace(" ", "").split(","):
+        if t:
+            tags.append(t.lower())
+    if r.get("task"):
+        tags.append(r["task"])
+    for value in (r.get("model"), r.get("mlperf_model")):
+        if value:
+            tags.append(value.lower())
+    tags.append(r["scenario"].lower())
+    tags.append(r["submitter"].lower())
+    if r.get("inferred"):
+        tags.append("inferred")
+    if r.get("valid"):
+        tags.append("valid")
+    seen: list[str] = []
+    for t in tags:
+        if t not in seen:
+            seen.append(t)
+    return seen
+
+
+# ---- the round as a whole -------------------------------------------------------------
+
+def _read_file(root: str) -> Callable[[str], bytes]:
+    def read(rel: str) -> bytes:
+        with open(os.path.join(root, rel), "rb") as f:
+            return f.read()
+    return read
+
+
+def _work(args) -> list[tuple[dict | None, list, list[Problem]]]:
+    root, round_name, ref, items = args
+    rules = rules_for(round_name)
+    read = _read_file(root)
+    out = []
+    for rf, system, mapping in items:
+        try:
+            out.append(build_result(rf, rules, system, mapping, read, ref))
+        except Exception as exc:  # a parser bug must not lose the round: report it
+            out.append((None, [], [Problem(rf.location, f"internal error while parsing: {type(exc).__name__}: {exc}")]))
+    return out
+
+
+def import_tree(
+    root: str,
+    round_name: str,
+    ref: str = "main",
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    tree: InferenceTree | None = None,
+) -> tuple[list[dict], list[dict], list[Problem], int]:
+    """Parse every result of an unpacked round. Returns (records, runs, problems, file count)."""
+    tree = tree or walk_directory(root)
+    rules = rules_for(round_name)
+    read = _read_file(root)
+    problems: list[Problem] = []
+    if not rules.exact:
+        problems.append(Problem(".", f"round {round_name} is not in our checker tables; using {rules.table.get('checker')} rules of the nearest round"))
+    systems: dict[tuple, dict] = {}
+    for key in {rf.system_key for rf in tree.results.values()}:
+        info, probs = system_info(tree.systems.get(key), read, "/".join((key[0], key[1], "systems", key[2] + ".json")))
+        systems[key] = info
+        problems.extend(probs)
+    mappings: dict[tuple, dict] = {}
+    for key, path in tree.model_mappings.items():
+        info, probs = system_info(path, read, path)
+        mappings[key] = info
+        problems.extend(probs)
+    items = [(rf, systems.get(rf.system_key, {}), mappings.get((rf.division, rf.submitter)))
+             for _, rf in sorted(tree.results.items())]
+    workers = workers or min(2, os.cpu_count() or 1)
+    chunk = 64
+    batches = [(root, round_name, ref, items[i:i + chunk]) for i in range(0, len(items), chunk)]
+    pairs: list[tuple[dict, list[dict]]] = []
+    done = 0
+    results_iter: Iterable
+    if workers > 1 and len(batches) > 1:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        results_iter = pool.map(_work, batches)
+    else:
+        pool = None
+        results_iter = map(_work, batches)
+    try:
+        for batch_out in results_iter:
+            for record, rruns, probs in batch_out:
+                problems.extend(probs)
+                if record is not None:
+                    pairs.append((record, rruns))
+            done += len(batch_out)
+            if progress:
+                progress(done, len(items))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    records = [record for record, _ in pairs]
+    _dedupe_uids(records, problems)
+    runs = [dict(run, uid=record["uid"]) for record, rruns in pairs for run in rruns]
+    return records, runs, problems, tree.file_count
+
+
+def _dedupe_uids(records: list[dict], problems: list[Problem]) -> None:
+    """Two folders differing only in case ('Offline' and 'offline') would share a uid."""
+    seen: dict[str, dict] = {}
+    for r in records:
+        if r["uid"] in seen:
+            problems.append(Problem(r["location"], f"same result as {seen[r['uid']]['location']} (folder names differ only in case); kept as a separate row"))
+            r["uid"] = make_uid(r["uid"], r["location"])
+        seen[r["uid"]] = r

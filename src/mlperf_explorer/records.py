@@ -1,0 +1,68 @@
+"""Plain records that flow from parsers to the store.
+
+Parsers return these (or dicts of loadgen keys); nothing here touches files or the database,
+so every stage can be tested with bytes in and records out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one input file: kept with the import, never raised.
+
+    `path` is repository-relative so that a warning reads the same whatever checkout or
+    archive the round came from; `line` is 1-based where a line is known.
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Parsed:
+    """A parser's answer: the values it could read and the problems it met."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a results file whatever its submitter's encoding.
+
+    Results files are meant to be ASCII; some are UTF-8 with a BOM, some latin-1. latin-1
+    never fails, so nothing is lost and a warning is not needed for the encoding alone.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def to_number(text: str) -> int | float | None:
+    """Parse a loadgen number (int first, then float); None when it is not a finite number."""
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value

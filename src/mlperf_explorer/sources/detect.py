@@ -1,0 +1,92 @@
+"""Which family and round a tree holds, from its name, its README or its layout."""
+
+from __future__ import annotations
+
+import os
+import re
+
+_ROUND = re.compile(r"(?<![\d.])v?(\d{1,2})\.(\d{1,2})(?:\.\d+)?(?![\d])")
+_NAMED = re.compile(r"(inference|training|hpc)[_-]results[_-]v(\d+\.\d+)", re.I)
+
+
+class DetectError(Exception):
+    """The tree is not an MLPerf results tree we recognise."""
+
+
+def normalise_round(text: str) -> str:
+    """'3.0', 'v3.0', 'V3.0.0' -> 'v3.0'."""
+    m = _ROUND.search(text.strip())
+    if not m:
+        raise DetectError(f"not a round: {text!r} (expected something like v3.0)")
+    return f"v{int(m.group(1))}.{int(m.group(2))}"
+
+
+def find_root(path: str) -> str:
+    """The folder holding the division (inference) or submitter (training) folders.
+
+    An archive or clone often wraps everything in one folder (`inference_results_v3.0/`);
+    descend through single folders until a results layout appears.
+    """
+    current = path
+    for _ in range(4):
+        if detect_family(current):
+            return current
+        subdirs = [e.path for e in os.scandir(current) if e.is_dir() and not e.name.startswith(".")]
+        if len(subdirs) != 1:
+            break
+        current = subdirs[0]
+    return path
+
+
+def detect_family(root: str) -> str | None:
+    """'inference' when DIVISION/SUBMITTER/results/... exists, 'training' when
+    SUBMITTER/results/... does (or the v0.5 training layout), else None."""
+    try:
+        top = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        return None
+    names = {e.name for e in top}
+    if names & {"closed", "open", "network"}:
+        for div in top:
+            if div.name in ("closed", "open", "network"):
+                for sub in os.scandir(div.path):
+                    if sub.is_dir() and os.path.isdir(os.path.join(sub.path, "results")):
+                        return "inference"
+    for sub in top:
+        if os.path.isdir(os.path.join(sub.path, "results")):
+            return "training"
+    if "v0.5.0" in names:
+        return "training"
+    return None
+
+
+def detect_round(root: str, *hints: str) -> str | None:
+    """From the names the user gave (archive or folder name), then the tree's README."""
+    for hint in hints:
+        if not hint:
+            continue
+        m = _NAMED.search(hint)
+        if m:
+            return normalise_round(m.group(2))
+        base = os.path.basename(hint.rstrip("/"))
+        for suffix in (".tar.zst", ".tar.gz", ".tgz", ".tar", ".zip"):
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+        m = re.fullmatch(r"v?(\d{1,2}\.\d{1,2})(?:\.\d+)?", base)
+        if m:
+            return normalise_round(m.group(1))
+    for name in ("README.md", "readme.md"):
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                head = f.read(4096).decode("utf-8", "replace")
+            m = re.search(r"MLPerf\S*\s+(?:Inference|Training|HPC)\s+v?(\d+\.\d+)", head, re.I) or re.search(r"\bv(\d+\.\d+)\b", head)
+            if m:
+                return normalise_round(m.group(1))
+    for hint in hints:
+        if hint:
+            for part in reversed(hint.replace("\\", "/").split("/")):
+                m = re.fullmatch(r".*?v(\d{1,2}\.\d{1,2}).*", part)
+                if m:
+                    return normalise_round(m.group(1))
+    return None

@@ -1,0 +1,107 @@
+"""The store's tables. Column names of `results` are a contract (DESIGN.md): scripts, the
+web layer and exports rely on them, so columns are only ever added, never renamed."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+# (name, DuckDB type). One table holds every family; columns a family does not have are NULL.
+RESULT_COLUMNS: list[tuple[str, str]] = [
+    ("uid", "VARCHAR PRIMARY KEY"),
+    ("family", "VARCHAR"),
+    ("round", "VARCHAR"),
+    ("division", "VARCHAR"),
+    ("submitter", "VARCHAR"),
+    ("system", "VARCHAR"),
+    ("system_name", "VARCHAR"),
+    ("system_type", "VARCHAR"),
+    ("availability", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("mlperf_model", "VARCHAR"),
+    ("benchmark", "VARCHAR"),
+    ("task", "VARCHAR"),
+    ("scenario", "VARCHAR"),
+    ("log_scenario", "VARCHAR"),
+    ("result", "DOUBLE"),
+    ("result_units", "VARCHAR"),
+    ("official_units", "VARCHAR"),
+    ("result_metric", "VARCHAR"),
+    ("valid", "BOOLEAN"),
+    ("inferred", "BOOLEAN"),
+    ("accuracy", "DOUBLE"),
+    ("accuracy_metric", "VARCHAR"),
+    ("accuracy_target", "DOUBLE"),
+    ("accuracy_pass", "BOOLEAN"),
+    ("has_power", "BOOLEAN"),
+    ("power_result", "DOUBLE"),
+    ("power_units", "VARCHAR"),
+    ("power_avg_watts", "DOUBLE"),
+    ("power_duration_s", "DOUBLE"),
+    ("power_samples", "INTEGER"),
+    ("inferences_per_joule", "DOUBLE"),
+    ("compliance_pass", "BOOLEAN"),
+    ("compliance", "VARCHAR"),
+    ("sut_name", "VARCHAR"),
+    ("latency_mean_ms", "DOUBLE"),
+    ("latency_p50_ms", "DOUBLE"),
+    ("latency_p90_ms", "DOUBLE"),
+    ("latency_p95_ms", "DOUBLE"),
+    ("latency_p97_ms", "DOUBLE"),
+    ("latency_p99_ms", "DOUBLE"),
+    ("latency_p999_ms", "DOUBLE"),
+    ("early_stopping_p90_ms", "DOUBLE"),
+    ("early_stopping_p99_ms", "DOUBLE"),
+    ("tokens_per_second", "DOUBLE"),
+    ("ttft_mean_ms", "DOUBLE"),
+    ("ttft_p99_ms", "DOUBLE"),
+    ("tpot_mean_ms", "DOUBLE"),
+    ("tpot_p99_ms", "DOUBLE"),
+    ("target_qps", "DOUBLE"),
+    ("samples_per_query", "DOUBLE"),
+    ("query_count", "DOUBLE"),
+    ("min_duration_ms", "DOUBLE"),
+    ("performance_sample_count", "DOUBLE"),
+    ("runs_total", "INTEGER"),
+    ("runs_counted", "INTEGER"),
+    ("scaling_factor", "DOUBLE"),
+    ("energy_joules", "DOUBLE"),
+    ("has_detail_log", "BOOLEAN"),
+    ("accelerator_model_name", "VARCHAR"),
+    ("accelerators_per_node", "INTEGER"),
+    ("number_of_nodes", "INTEGER"),
+    ("host_processor_model_name", "VARCHAR"),
+    ("host_processors_per_node", "INTEGER"),
+    ("host_processor_core_count", "INTEGER"),
+    ("framework", "VARCHAR"),
+    ("operating_system", "VARCHAR"),
+    ("accelerator_memory_capacity", "VARCHAR"),
+    ("host_memory_capacity", "VARCHAR"),
+    ("notes", "VARCHAR"),
+    ("system_json", "VARCHAR"),
+    ("measurements", "VARCHAR"),
+    ("location", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("tags", "VARCHAR[]"),
+    ("warning_count", "INTEGER"),
+    ("source_id", "VARCHAR"),
+    ("imported_at", "TIMESTAMP"),
+]
+
+RESULT_COLUMN_NAMES = [name for name, _ in RESULT_COLUMNS]
+
+DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS results ("
+    + ", ".join(f'"{n}" {t}' for n, t in RESULT_COLUMNS)
+    + ")",
+    """CREATE TABLE IF NOT EXISTS runs (
+        uid VARCHAR, run VARCHAR, valid BOOLEAN, log_scenario VARCHAR, result DOUBLE,
+        has_detail BOOLEAN, "values" VARCHAR, source_id VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS warnings (
+        source_id VARCHAR, family VARCHAR, round VARCHAR, path VARCHAR, line INTEGER,
+        message VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS sources (
+        source_id VARCHAR PRIMARY KEY, kind VARCHAR, location VARCHAR, family VARCHAR,
+        round VARCHAR, ref VARCHAR, content_hash VARCHAR, imported_at TIMESTAMP,
+        results INTEGER, warnings INTEGER, files INTEGER, seconds DOUBLE)""",
+]

@@ -1,0 +1,78 @@
+"""System description JSON (`systems/<system>.json`, v0.5 training `entry.json`) to fields.
+
+Submitters write these by hand: we have seen typos in keys (`sumitter`, `number of nodes`),
+numbers as strings, and invalid JSON. A typo is read under its intended name with a warning;
+invalid JSON is read leniently (trailing commas, comments) or, failing that, reported, and the
+results of that system are kept without a description.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .records import Parsed, Problem, decode_text
+
+# Misspelt keys seen in published results -> the field they mean.
+KEY_TYPOS = {
+    "sumitter": "submitter",
+    "number of nodes": "number_of_nodes",
+    "host_processors_core_count": "host_processor_core_count",
+    "host_processors_frequency": "host_processor_frequency",
+    "host_processors_interconnect": "host_processor_interconnect",
+    "host_networking_card_count": "host_network_card_count",
+}
+
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_LINE_COMMENT = re.compile(r"^\s*(//|#).*$", re.M)
+
+
+def parse_system_json(data: bytes, path: str = "system.json") -> Parsed:
+    problems: list[Problem] = []
+    text = decode_text(data)
+    if not text.strip():
+        return Parsed({}, [Problem(path, "empty system description")])
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        try:
+            doc = json.loads(_TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", text)))
+            problems.append(Problem(path, f"invalid JSON read leniently ({exc.msg})", exc.lineno))
+        except ValueError:
+            return Parsed({}, [Problem(path, f"invalid JSON: {exc.msg}", exc.lineno)])
+    if not isinstance(doc, dict):
+        return Parsed({}, [Problem(path, "system description is not a JSON object")])
+    fields: dict[str, Any] = {}
+    for key, value in doc.items():
+        key = str(key).strip()
+        canonical = KEY_TYPOS.get(key)
+        if canonical:
+            problems.append(Problem(path, f"key {key!r} read as {canonical!r}"))
+            if canonical in doc:
+                continue
+            key = canonical
+        fields[key] = value
+    return Parsed(fields, problems)
+
+
+def as_int(value: Any) -> int | None:
+    """'8', 8, '8 (2x4)' -> 8; anything without a leading number -> None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value == value else None
+    if isinstance(value, str):
+        m = re.match(r"\s*(\d+)", value)
+        return int(m.group(1)) if m else None
+    return None
+
+
+def as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value).strip()

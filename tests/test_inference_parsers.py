@@ -1,0 +1,252 @@
+"""The pure parsers, bytes in and values out, on real sample files and on crafted text."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, samples
+from mlperf_explorer.inference.accuracy import parse_accuracy
+from mlperf_explorer.inference.compliance import combine, compliance_test, parse_verify
+from mlperf_explorer.inference.detail import parse_detail
+from mlperf_explorer.inference.official import official_result
+from mlperf_explorer.inference.power import average_watts, parse_spl, timestamp_seconds
+from mlperf_explorer.inference.rules import rules_for
+from mlperf_explorer.inference.summary import parse_summary
+from mlperf_explorer.systems import parse_system_json
+
+
+def runs_with_detail() -> list[Path]:
+    root = CORPUS / "samples" / "inference"
+    if not root.exists():
+        return []
+    # v0.5 and v0.7 detail logs predate the JSON format; only the summary counts there.
+    return sorted(p.parent for p in root.rglob("performance/run_1/mlperf_log_detail.txt")
+                  if p.relative_to(root).parts[0] not in ("v0.5", "v0.7"))
+
+
+@pytest.mark.parametrize("run", runs_with_detail(), ids=lambda p: "/".join(p.parts[-8:-2]))
+def test_summary_and_detail_log_agree(run):
+    """Two files loadgen wrote for the same run: the summary, read into detail-log keys,
+    must agree with the detail log on every key both hold (to the summary's precision)."""
+    summary = parse_summary((run / "mlperf_log_summary.txt").read_bytes()).values
+    detail = parse_detail((run / "mlperf_log_detail.txt").read_bytes()).values
+    shared = [k for k in summary if k in detail and k != "raw" and not k.startswith("_")]
+    assert len(shared) >= 10
+    for key in shared:
+        a, b = summary[key], detail[key]
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+            assert a == pytest.approx(b, rel=5e-3, abs=0.01), key
+        elif isinstance(b, str) and isinstance(a, str):
+            assert a.replace(" ", "") == b.replace(" ", ""), key
+
+
+def test_summary_reads_every_headline_form():
+    text = b"""================================================
+MLPerf Results Summary
+================================================
+SUT name : PySUT
+Scenario : SingleStream
+Mode     : PerformanceOnly
+90th percentile latency (ns) : 476417
+Result is : VALID
+  Min duration satisfied : Yes
+  Early stopping satisfied: Yes
+Early Stopping Result:
+ * Processed at least 64 queries (1210778).
+ * Early stopping 90th percentile estimate: 476438
+ * Early stopping 99th percentile estimate: 505787
+
+================================================
+Additional Stats
+================================================
+QPS w/o loadgen overhead        : 2121.63
+Mean latency (ns)               : 471335
+99.90 percentile latency (ns)   : 570398
+"""
+    v = parse_summary(text).values
+    assert v["effective_scenario"] == "SingleStream"
+    assert v["result_validity"] == "VALID"
+    assert v["result_90.00_percentile_latency_ns"] == 476417
+    assert v["early_stopping_latency_ss"] == 476438
+    assert v["early_stopping_latency_ms"] == 505787
+    assert v["result_query_count"] == 1210778
+    assert v["result_99.90_percentile_latency_ns"] == 570398
+    assert v["early_stopping_met"] is True
+
+
+def test_multistream_latencies_are_per_query():
+    text = b"""Scenario : MultiStream
+99th percentile latency (ns) : 3316594
+Result is : VALID
+Early Stopping Result:
+ * Early stopping 99th percentile estimate: 3317832
+Per-query latency:
+Mean latency (ns)               : 3044795
+50.00 percentile latency (ns)   : 3039555
+"""
+    v = parse_summary(text).values
+    assert v["result_99.00_percentile_per_query_latency_ns"] == 3316594
+    assert v["result_mean_query_latency_ns"] == 3044795
+    assert v["result_50.00_percentile_per_query_latency_ns"] == 3039555
+    assert v["early_stopping_latency_ms"] == 3317832
+    assert "result_mean_latency_ns" not in v
+
+
+def test_llm_token_metrics(tmp_path):
+    path = samples("inference", "v5.1", "open", "NVIDIA", "results", "Jetson-Thor_TRT", "llama3.1-8b-edge",
+                   "SingleStream", "performance", "run_1", "mlperf_log_summary.txt")
+    text = path.read_text()
+    v = parse_summary(path.read_bytes()).values
+    mean_ttft = int(re.search(r"Mean First Token latency \(ns\)\s*: (\d+)", text).group(1))
+    assert v["result_first_token_mean_latency_ns"] == mean_ttft
+    assert v["ttft_early_stopping_99.00_percentile_estimate_ns"] == int(
+        re.search(r"TTFT Early Stopping Result:.*?99\.0th percentile estimate: (\d+)", text, re.S).group(1))
+    assert v["result_time_per_output_token_mean_ns"] == int(re.search(r"Mean Time to Output Token \(ns\)\s*: (\d+)", text).group(1))
+
+
+def test_summary_problems_are_reported_not_raised():
+    assert parse_summary(b"").problems
+    truncated = parse_summary(b"Scenario : Offline\nSamples per sec")
+    assert any("Result is" in p.message for p in truncated.problems)
+    garbage = parse_summary(bytes(range(256)) * 20)
+    assert garbage.problems
+    assert parse_summary(b"Scenario : Offline\nSamples per second: nan\nResult is : VALID\n").values.get("result_samples_per_second") is None
+
+
+def test_detail_log_keeps_first_value_and_errors():
+    lines = [
+        {"key": "effective_scenario", "value": "Offline", "metadata": {"is_error": False}},
+        {"key": "result_samples_per_second", "value": 123.456789, "metadata": {}},
+        {"key": "result_samples_per_second", "value": 1.0, "metadata": {}},
+        {"key": "error_invalid_config", "value": "bad thing", "metadata": {"is_error": True}},
+    ]
+    data = "\n".join(":::MLLOG " + json.dumps(line) for line in lines).encode() + b"\n:::MLLOG {\"key\": \"cut"
+    parsed = parse_detail(data)
+    assert parsed.values["result_samples_per_second"] == 123.456789
+    assert parsed.values["_errors"] == ["bad thing"]
+    assert parsed.problems and parsed.problems[0].line == 5
+
+
+def test_accuracy_targets_and_multi_metric_llm():
+    rules = rules_for("v4.1")
+    ok = parse_accuracy(b"accuracy=76.000%, good=38000, total=50000\nhash=abc\n", rules.accuracy_target("resnet"), rules.accuracy_patterns)
+    assert ok.value == 76.0 and ok.metric == "acc" and ok.passed is True and ok.has_hash
+    low = parse_accuracy(b"accuracy=70.000%, good=1, total=2\n", rules.accuracy_target("resnet"), rules.accuracy_patterns)
+    assert low.passed is False
+    target = rules.accuracy_target("llama2-70b-99")
+    text = b"{'rouge1': 44.4312, 'rouge2': 22.0352, 'rougeL': 28.6162, 'rougeLsum': 42.0, 'gen_len': 1, 'gen_num': 1, 'tokens_per_sample': 294.4}\nhash=1\n"
+    llm = parse_accuracy(text, target, rules.accuracy_patterns, rules.accuracy_upper_limit("llama2-70b-99"))
+    assert llm.metric == "ROUGE1" and llm.value == 44.4312 and llm.passed is True
+    assert llm.values["TOKENS_PER_SAMPLE"] == 294.4
+
+
+def test_accuracy_of_every_sample_passes_its_target():
+    root = CORPUS / "samples" / "inference"
+    if not root.exists():
+        pytest.skip("corpus samples absent")
+    checked = 0
+    for path in root.glob("*/closed/*/results/*/*/*/accuracy/accuracy.txt"):
+        round_name = path.relative_to(root).parts[0]
+        model = path.parts[-4]
+        rules = rules_for(round_name)
+        mlperf_model = rules.mlperf_model(model)
+        acc = parse_accuracy(path.read_bytes(), rules.accuracy_target(mlperf_model), rules.accuracy_patterns,
+                             rules.accuracy_upper_limit(mlperf_model))
+        assert acc.value is not None, path
+        assert acc.passed, path  # published closed-division results met their targets
+        checked += 1
+    assert checked >= 10
+
+
+def _checker_power(run: Path) -> tuple[float, float]:
+    """The official method, written out independently: (average watts, duration seconds)."""
+    fmt = "%m-%d-%Y %H:%M:%S.%f"
+    keys = {}
+    for line in (run / "mlperf_log_detail.txt").read_text(errors="replace").splitlines():
+        if line.startswith(":::MLLOG"):
+            rec = json.loads(line[8:])
+            keys.setdefault(rec["key"], rec["value"])
+    begin = datetime.datetime.strptime(keys["power_begin"], fmt)
+    end = datetime.datetime.strptime(keys["power_end"], fmt)
+    watts = []
+    for line in (run / "spl.txt").read_text().splitlines():
+        if line.startswith("Time"):
+            parts = line.split(",")
+            t = datetime.datetime.strptime(parts[1], fmt)
+            if begin < t < end and float(parts[3]) > 0:
+                watts.append(float(parts[3]))
+    return sum(watts) / len(watts), (end - begin).total_seconds()
+
+
+def power_runs() -> list[Path]:
+    root = CORPUS / "samples" / "inference"
+    if not root.exists():
+        return []
+    return sorted(p.parent for p in root.rglob("performance/run_1/spl.txt"))
+
+
+@pytest.mark.parametrize("run", power_runs(), ids=lambda p: "/".join(p.parts[-8:-2]))
+def test_power_average_matches_the_checkers_method(run):
+    expected_avg, expected_duration = _checker_power(run)
+    detail = parse_detail((run / "mlperf_log_detail.txt").read_bytes()).values
+    begin, end = timestamp_seconds(detail["power_begin"]), timestamp_seconds(detail["power_end"])
+    avg, count = average_watts(parse_spl((run / "spl.txt").read_bytes()), begin, end)
+    assert count > 100
+    assert avg == pytest.approx(expected_avg, rel=1e-12)
+    assert end - begin == pytest.approx(expected_duration, abs=1e-6)
+
+
+def test_official_result_inference_rules():
+    v20 = rules_for("v2.0")
+    ss = {"effective_scenario": "SingleStream", "early_stopping_latency_ss": 6336841078,
+          "early_stopping_latency_ms": 7304687548, "result_qps_without_loadgen_overhead": 0.314463}
+    own = official_result(ss, "SingleStream", "3d-unet-99", v20)
+    assert own.value == pytest.approx(6336.841078) and own.units == "Latency (ms)" and not own.inferred
+    offline = official_result(ss, "Offline", "3d-unet-99", v20)
+    assert offline.inferred and offline.value == pytest.approx(0.314463) and offline.official_units == "Samples/s"
+    ms = official_result(ss, "MultiStream", "resnet", v20)
+    assert ms.inferred and ms.value == pytest.approx(7304687548 * 8 / 1e6)
+    # v1.1 MultiStream is the legacy samples-per-query metric, not a latency.
+    legacy = official_result({"effective_scenario": "MultiStream", "effective_samples_per_query": 1344},
+                             "MultiStream", "resnet", rules_for("v1.1"))
+    assert legacy.value == 1344 and legacy.units == "Samples per query"
+
+
+def test_server_metric_changed_in_v4_1():
+    values = {"effective_scenario": "Server", "result_scheduled_samples_per_sec": 100.5,
+              "result_completed_samples_per_sec": 99.5}
+    assert official_result(values, "Server", "resnet", rules_for("v3.0")).value == 100.5
+    assert official_result(values, "Server", "resnet", rules_for("v4.1")).value == 99.5
+
+
+def test_compliance_verdicts():
+    assert parse_verify(b"reference score = 1\ntest score = 1\nTEST PASS\n") is True
+    assert parse_verify(b"TEST FAIL\n") is False
+    assert parse_verify(b"") is None
+    assert compliance_test("TEST04-A") == "TEST04"
+    per_test, overall = combine({"TEST01": [True, True], "TEST04": [True, False]})
+    assert per_test == {"TEST01": True, "TEST04": False} and overall is False
+    assert combine({}) == ({}, None)
+
+
+def test_system_json_typos_and_invalid_json():
+    typo = parse_system_json(b'{"sumitter": "Tencent", "number of nodes": "1"}', "s.json")
+    assert typo.values == {"submitter": "Tencent", "number_of_nodes": "1"}
+    assert len(typo.problems) == 2 and all(p.path == "s.json" for p in typo.problems)
+    lenient = parse_system_json(b'{"a": 1,\n "b": 2,\n}', "t.json")
+    assert lenient.values == {"a": 1, "b": 2} and lenient.problems
+    broken = parse_system_json(b'{"a": ', "u.json")
+    assert broken.values == {} and broken.problems[0].path == "u.json"
+    assert parse_system_json(b"\xff\xfe garbage", "v.json").problems
+
+
+def test_timestamps():
+    assert timestamp_seconds("02-16-2022 13:50:46.034") == pytest.approx(
+        datetime.datetime(2022, 2, 16, 13, 50, 46, 34000, tzinfo=datetime.timezone.utc).timestamp())
+    assert timestamp_seconds("garbage") is None
+    assert timestamp_seconds("13-45-2022 00:00:00.000") is None
