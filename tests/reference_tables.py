@@ -7,9 +7,11 @@ csv/json reading of files MLCommons or the submitters published.
 from __future__ import annotations
 
 import csv
+import datetime
 import glob
 import json
 import os
+from pathlib import Path
 
 SCENARIO_UNITS = {"singlestream": "Latency (ms)", "multistream": "Latency (ms)", "offline": "Samples/s",
                   "server": "Queries/s", "interactive": "Queries/s"}
@@ -82,3 +84,25 @@ def compare(ours: dict, theirs: dict, rel: float = 1e-4) -> tuple[list, list]:
         if mine is None or abs(mine - value) > rel * max(abs(value), 1e-12):
             bad.append((key, mine, value))
     return missing, bad
+
+
+def checker_power(run: Path) -> tuple[float, float]:
+    """The official checker's power method, written out independently with datetime:
+    (average of the positive Watts samples strictly inside the detail log's power window,
+    window length in seconds)."""
+    fmt = "%m-%d-%Y %H:%M:%S.%f"
+    keys: dict = {}
+    for line in (run / "mlperf_log_detail.txt").read_text(errors="replace").splitlines():
+        if line.startswith(":::MLLOG"):
+            rec = json.loads(line[8:])
+            keys.setdefault(rec["key"], rec["value"])
+    begin = datetime.datetime.strptime(keys["power_begin"], fmt)
+    end = datetime.datetime.strptime(keys["power_end"], fmt)
+    watts = []
+    for line in (run / "spl.txt").read_text().splitlines():
+        if line.startswith("Time"):
+            parts = line.split(",")
+            t = datetime.datetime.strptime(parts[1], fmt)
+            if begin < t < end and float(parts[3]) > 0:
+                watts.append(float(parts[3]))
+    return sum(watts) / len(watts), (end - begin).total_seconds()

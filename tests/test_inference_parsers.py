@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, samples
+from reference_tables import checker_power
 from mlperf_explorer.inference.accuracy import parse_accuracy
 from mlperf_explorer.inference.compliance import combine, compliance_test, parse_verify
 from mlperf_explorer.inference.detail import parse_detail
@@ -163,26 +164,6 @@ def test_accuracy_of_every_sample_passes_its_target():
     assert checked >= 10
 
 
-def _checker_power(run: Path) -> tuple[float, float]:
-    """The official method, written out independently: (average watts, duration seconds)."""
-    fmt = "%m-%d-%Y %H:%M:%S.%f"
-    keys = {}
-    for line in (run / "mlperf_log_detail.txt").read_text(errors="replace").splitlines():
-        if line.startswith(":::MLLOG"):
-            rec = json.loads(line[8:])
-            keys.setdefault(rec["key"], rec["value"])
-    begin = datetime.datetime.strptime(keys["power_begin"], fmt)
-    end = datetime.datetime.strptime(keys["power_end"], fmt)
-    watts = []
-    for line in (run / "spl.txt").read_text().splitlines():
-        if line.startswith("Time"):
-            parts = line.split(",")
-            t = datetime.datetime.strptime(parts[1], fmt)
-            if begin < t < end and float(parts[3]) > 0:
-                watts.append(float(parts[3]))
-    return sum(watts) / len(watts), (end - begin).total_seconds()
-
-
 def power_runs() -> list[Path]:
     root = CORPUS / "samples" / "inference"
     if not root.exists():
@@ -192,7 +173,7 @@ def power_runs() -> list[Path]:
 
 @pytest.mark.parametrize("run", power_runs(), ids=lambda p: "/".join(p.parts[-8:-2]))
 def test_power_average_matches_the_checkers_method(run):
-    expected_avg, expected_duration = _checker_power(run)
+    expected_avg, expected_duration = checker_power(run)
     detail = parse_detail((run / "mlperf_log_detail.txt").read_bytes()).values
     begin, end = timestamp_seconds(detail["power_begin"]), timestamp_seconds(detail["power_end"])
     avg, count = average_watts(parse_spl((run / "spl.txt").read_bytes()), begin, end)

@@ -109,29 +109,8 @@ def test_values_match_the_submitters_own_summary_csv(rounds, round_dir, round_na
 def test_the_known_power_difference_is_the_checkers_own_arithmetic(rounds, round_dir):
     """Pin why the v2.0 Xavier NX 3d-unet power differs from the CM table: recomputing with
     the checker's method (datetime parsing, strict window, positive samples) gives our value."""
-    import datetime
-
     loc = "closed/NVIDIA/results/Xavier_NX_TRT_MaxQ/3d-unet-99/Offline"
-    run = round_dir("v2.0") / loc / "performance" / "run_1"
-    fmt = "%m-%d-%Y %H:%M:%S.%f"
-    detail = (run / "mlperf_log_detail.txt").read_text()
-    import json as _json
-
-    keys = {}
-    for line in detail.splitlines():
-        if line.startswith(":::MLLOG"):
-            rec = _json.loads(line[8:])
-            keys.setdefault(rec["key"], rec["value"])
-    begin = datetime.datetime.strptime(keys["power_begin"], fmt)
-    end = datetime.datetime.strptime(keys["power_end"], fmt)
-    watts = []
-    for line in (run / "spl.txt").read_text().splitlines():
-        if line.startswith("Time"):
-            parts = line.split(",")
-            t = datetime.datetime.strptime(parts[1], fmt)
-            if begin < t < end and float(parts[3]) > 0:
-                watts.append(float(parts[3]))
-    expected = sum(watts) / len(watts)
+    expected, _ = rt.checker_power(round_dir("v2.0") / loc / "performance" / "run_1")
     row = [r for r in rounds.rows("v2.0", "location,power_result") if r["location"] == loc][0]
     assert row["power_result"] == pytest.approx(expected, rel=1e-12)
     official = rt.checker_table(str(need(REFERENCE / "official" / "inference_v2.0_results.csv")))[(loc, "Watts")]
@@ -139,6 +118,7 @@ def test_the_known_power_difference_is_the_checkers_own_arithmetic(rounds, round
 
 
 def test_llm_results_are_tokens_per_second(rounds):
+    rounds.round("v4.1")
     rows = rounds.store.find(where="round = 'v4.1' and mlperf_model like 'llama2-70b%'",
                              columns="scenario,result_units,result_metric,tokens_per_second,result").records()
     assert rows
@@ -148,6 +128,7 @@ def test_llm_results_are_tokens_per_second(rounds):
 
 
 def test_v5_1_interactive_folder_is_reported_as_interactive(rounds):
+    rounds.round("v5.1")
     rows = rounds.store.find(where="round = 'v5.1' and scenario = 'Interactive'",
                              columns="scenario,log_scenario,result,valid").records()
     assert len(rows) == 68
@@ -156,6 +137,7 @@ def test_v5_1_interactive_folder_is_reported_as_interactive(rounds):
 
 
 def test_inferred_results_are_marked(rounds):
+    rounds.round("v2.0")
     rows = rounds.store.find(where="round = 'v2.0' and inferred", columns="scenario,log_scenario,location").records()
     assert rows
     for r in rows:
@@ -168,6 +150,7 @@ def test_inferred_results_are_marked(rounds):
 
 
 def test_power_results_are_tagged_and_have_efficiency(rounds):
+    rounds.round("v3.0")
     rows = rounds.store.find(tags="v3.0,power", columns="division,scenario,result,power_result,power_units,inferences_per_joule,has_power,tags").records()
     # The corpus README counts 2,449 v3.0 power results with their samples.
     assert len(rows) >= 2440
