@@ -15,7 +15,7 @@ from mlperf_explorer.inference.accuracy import parse_accuracy
 from mlperf_explorer.inference.compliance import combine, compliance_test, parse_verify
 from mlperf_explorer.inference.detail import parse_detail
 from mlperf_explorer.inference.official import official_result
-from mlperf_explorer.inference.power import average_watts, parse_spl, timestamp_seconds
+from mlperf_explorer.inference.power import average_watts, timestamp_seconds
 from mlperf_explorer.inference.rules import rules_for
 from mlperf_explorer.inference.summary import parse_summary
 from mlperf_explorer.systems import parse_system_json
@@ -131,6 +131,11 @@ def test_detail_log_keeps_first_value_and_errors():
     assert parsed.values["result_samples_per_second"] == 123.456789
     assert parsed.values["_errors"] == ["bad thing"]
     assert parsed.problems and parsed.problems[0].line == 5
+    # Values are decoded exactly, strings with escapes too.
+    escaped = parse_detail(b':::MLLOG {"key": "sut_name", "value": "a \\"b\\" c", "time_ms": 1, "metadata": {}}\n')
+    assert escaped.values["sut_name"] == 'a "b" c'
+    ranked = parse_detail(b' 0: :::MLLOG {"key": "result_validity", "value": "VALID", "time_ms": 1.5, "metadata": {}}\n')
+    assert ranked.values["result_validity"] == "VALID"
 
 
 def test_accuracy_targets_and_multi_metric_llm():
@@ -176,7 +181,8 @@ def test_power_average_matches_the_checkers_method(run):
     expected_avg, expected_duration = checker_power(run)
     detail = parse_detail((run / "mlperf_log_detail.txt").read_bytes()).values
     begin, end = timestamp_seconds(detail["power_begin"]), timestamp_seconds(detail["power_end"])
-    avg, count = average_watts(parse_spl((run / "spl.txt").read_bytes()), begin, end)
+    avg, count, problems = average_watts((run / "spl.txt").read_bytes(), begin, end)
+    assert not problems
     assert count > 100
     assert avg == pytest.approx(expected_avg, rel=1e-12)
     assert end - begin == pytest.approx(expected_duration, abs=1e-6)
@@ -224,6 +230,28 @@ def test_system_json_typos_and_invalid_json():
     broken = parse_system_json(b'{"a": ', "u.json")
     assert broken.values == {} and broken.problems[0].path == "u.json"
     assert parse_system_json(b"\xff\xfe garbage", "v.json").problems
+
+
+def test_power_window_edges_and_bad_lines():
+    spl = (b"Time,01-02-2023 10:00:00.500,Watts,100.0,Volts,1\n"
+           b"Time,01-02-2023 10:00:01.000,Watts,200.0,Volts,1\n"
+           b"Time,01-02-2023 10:00:01.500,Watts,-1.0,Volts,1\n"
+           b"Time,garbage\n"
+           b"Time,01-02-2023 10:00:02.000,Watts,400.0,Volts,1\n"
+           b"Time,01-02-2023 10:00:03.000,Watts,800.0,Volts,1\n")
+    begin = timestamp_seconds("01-02-2023 10:00:00.500")  # strictly after: the first is out
+    end = timestamp_seconds("01-02-2023 10:00:03.000")  # strictly before: the last is out
+    avg, count, problems = average_watts(spl, begin, end, "x/spl.txt")
+    assert (avg, count) == (300.0, 2)  # 200 and 400; the negative sample is dropped
+    assert problems and problems[0].path == "x/spl.txt" and "1 malformed" in problems[0].message
+    assert average_watts(b"", begin, end)[0] is None
+    # A window across midnight, and odd fraction widths, take the general path.
+    night = (b"Time,12-31-2022 23:59:59.5,Watts,10.0\n"
+             b"Time,01-01-2023 00:00:00.25,Watts,20.0\n"
+             b"Time,01-01-2023 00:00:01,Watts,40.0\n")
+    avg, count, _ = average_watts(night, timestamp_seconds("12-31-2022 23:59:59.000"),
+                                  timestamp_seconds("01-01-2023 00:00:00.900"))
+    assert (avg, count) == (15.0, 2)
 
 
 def test_timestamps():

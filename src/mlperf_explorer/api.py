@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -105,28 +106,29 @@ class Store:
     ) -> ImportReport:
         """Import a folder or archive of one round; replaces what the same source brought."""
         started = time.perf_counter()
+        samples: list[str] = []
         with prepare(source, family, round) as prepared:
             if prepared.family != "inference":
                 raise SourceError(f"{source}: {prepared.family} results are not supported yet")
-            from .inference.importer import import_tree
+            from .inference.importer import parse_round
 
+            sid = source_id_for(prepared)
+            meta = {"source_id": sid, "kind": prepared.kind, "location": prepared.location,
+                    "family": prepared.family, "round": prepared.round, "ref": prepared.ref,
+                    "content_hash": prepared.content_hash,
+                    "imported_at": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)}
             step = (lambda done, total: progress("parse", done, total)) if progress else None
-            records, runs, problems, files = import_tree(prepared.root, prepared.round, prepared.ref,
-                                                         workers=workers, progress=step)
-        warnings = _attach_warnings(records, problems)
-        seconds = time.perf_counter() - started
-        sid = source_id_for(prepared)
-        database.replace_source(
-            self.con,
-            {"source_id": sid, "kind": prepared.kind, "location": prepared.location, "family": prepared.family,
-             "round": prepared.round, "ref": prepared.ref, "content_hash": prepared.content_hash,
-             "imported_at": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), "files": files,
-             "seconds": seconds},
-            records, runs, warnings,
-        )
+            files = runs = 0
+            with database.SourceWriter(self.con, meta) as writer:
+                for batch in parse_round(prepared.root, prepared.round, prepared.ref, workers=workers, progress=step):
+                    writer.add(batch.records, batch.runs, _attach_warnings(batch.records, batch.problems), batch.systems)
+                    files += batch.files
+                    runs += len(batch.runs)
+                    samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
+                writer.source["files"] = files
+                writer.source["seconds"] = time.perf_counter() - started
         return ImportReport(sid, prepared.kind, prepared.location, prepared.family, prepared.round,
-                            len(records), len(runs), len(warnings), files, time.perf_counter() - started,
-                            [str(p) for p in problems[:5]])
+                            writer.results, runs, writer.warnings, files, time.perf_counter() - started, samples)
 
     # ---- query --------------------------------------------------------------------
     @property
@@ -164,6 +166,9 @@ class Store:
             result = rows[0]
             result["runs"] = cur.sql("SELECT run, valid, log_scenario, result, has_detail FROM runs WHERE uid = ? ORDER BY run",
                                      params=[uid]).to_arrow_table().to_pylist()
+            system = cur.sql("SELECT description FROM systems WHERE source_id = ? AND division = ? AND submitter = ? AND system = ?",
+                             params=[result["source_id"], result["division"], result["submitter"], result["system"]]).fetchall()
+            result["system_description"] = json.loads(system[0][0]) if system and system[0][0] else None
             result["warnings"] = cur.sql(
                 "SELECT path, line, message FROM warnings WHERE source_id = ? AND (path = ? OR starts_with(path, ?)) ORDER BY path, line",
                 params=[result["source_id"], result["location"], result["location"] + "/"]).to_arrow_table().to_pylist()

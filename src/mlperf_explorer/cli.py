@@ -169,7 +169,7 @@ def show(
     if as_json:
         print(json.dumps(result, indent=2, default=str))
         return
-    skip = {"runs", "warnings", "system_json", "measurements", "tags"}
+    skip = {"runs", "warnings", "system_description", "measurements", "tags"}
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")

@@ -1,9 +1,9 @@
 """Turn an inference results tree into result records, using both cores.
 
-The work splits into independent result directories: the main process walks the tree and
-reads the system descriptions (a few hundred small files), then worker processes each take
-a share of the result directories, read and parse their files, and return finished records.
-Nothing here knows about the database.
+The work splits by system (DIVISION/SUBMITTER/results/SYSTEM, a few hundred per round):
+each worker process walks one system's folders, reads its description and parses its
+results, and hands back finished records. The main process only lists the systems and
+gathers. Nothing here knows about the database.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
 
 from ..records import Problem
 from ..systems import as_int, as_text, parse_system_json
 from . import compliance as _compliance
 from .accuracy import parse_accuracy
 from .detail import parse_detail
-from .layout import InferenceTree, ResultFiles, walk_directory
+from .layout import ResultFiles, list_systems, model_mappings, walk_system
 from .official import official_result
-from .power import average_watts, parse_spl, power_metric, timestamp_seconds
+from .power import average_watts, power_metric, timestamp_seconds
 from .rules import POWER_UNITS, SCENARIOS, TASKS, RoundRules, rules_for
 from .summary import parse_summary
 
@@ -157,6 +158,7 @@ def build_result(
             off.value = None
         valid = values.get("result_validity") == "VALID" and not detail.get("_errors") and off.value is not None
         runs.append({
+            "location": loc,
             "run": run,
             "valid": valid,
             "log_scenario": off.log_scenario,
@@ -284,7 +286,6 @@ def build_result(
     if system.get("sw_notes"):
         notes = (notes + ". " if notes else "") + (as_text(system.get("sw_notes")) or "")
     record["notes"] = notes or None
-    record["system_json"] = json.dumps(system, sort_keys=True, default=str) if system else None
     if rf.measurements:
         record["measurements"] = _measurements(rf.measurements, load, problems)
     else:
@@ -357,12 +358,10 @@ def _power(rf, run_files, detail, scenario, log_scenario, rules, load, problems)
     data = load(spath)
     if data is None:
         return None, None, None, None, 0
-    samples = parse_spl(data, spath)
-    problems.extend(samples.problems)
-    if server_tz != client_tz:
-        shift = server_tz - client_tz
-        samples.times = type(samples.times)("d", (t + shift for t in samples.times))
-    avg, count = average_watts(samples, begin, end)
+    # The checker compares spl time + server zone with detail time + client zone.
+    shift = client_tz - server_tz
+    avg, count, spl_problems = average_watts(data, begin + shift, end + shift, spath)
+    problems.extend(spl_problems)
     if avg is None:
         problems.append(Problem(spath, "no power samples between power_begin and power_end"))
         return None, None, None, end - begin, 0
@@ -417,81 +416,109 @@ def _read_file(root: str) -> Callable[[str], bytes]:
     return read
 
 
-def _work(args) -> list[tuple[dict | None, list, list[Problem]]]:
-    root, round_name, ref, items = args
+def _work(args) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
+    """One system: walk its folders, read its description, parse its results."""
+    root, round_name, ref, sd, mapping = args
     rules = rules_for(round_name)
     read = _read_file(root)
-    out = []
-    for rf, system, mapping in items:
+    problems: list[Problem] = []
+    records: list[dict] = []
+    runs: list[dict] = []
+    try:
+        result_dirs, seen = walk_system(root, sd)
+        path = sd.system_json if os.path.isfile(os.path.join(root, sd.system_json)) else None
+        system, probs = system_info(path, read, sd.system_json)
+        problems.extend(probs)
+    except Exception as exc:  # pragma: no cover - a walk bug must not lose the round
+        return [], [], [Problem(sd.system_json, f"internal error: {type(exc).__name__}: {exc}")], {}, 0
+    for rf in result_dirs:
         try:
-            out.append(build_result(rf, rules, system, mapping, read, ref))
+            record, rruns, probs = build_result(rf, rules, system, mapping, read, ref)
         except Exception as exc:  # a parser bug must not lose the round: report it
-            out.append((None, [], [Problem(rf.location, f"internal error while parsing: {type(exc).__name__}: {exc}")]))
-    return out
+            record, rruns, probs = None, [], [Problem(rf.location, f"internal error while parsing: {type(exc).__name__}: {exc}")]
+        problems.extend(probs)
+        if record is not None:
+            records.append(record)
+            for run in rruns:
+                run["uid"] = record["uid"]
+                run["values"] = json.dumps(run["values"], default=str)
+                runs.append(run)
+    _dedupe_uids(records, runs, problems)
+    description = {"division": sd.division, "submitter": sd.submitter, "system": sd.system,
+                   "system_name": as_text(system.get("system_name")),
+                   "description": json.dumps(system, sort_keys=True, default=str) if system else None}
+    return records, runs, problems, description, seen
 
 
-def import_tree(
+@dataclass
+class Batch:
+    """What one system brought: finished records and runs, problems met, its description."""
+
+    records: list[dict]
+    runs: list[dict]
+    problems: list[Problem]
+    systems: list[dict]
+    files: int
+
+
+def parse_round(
     root: str,
     round_name: str,
     ref: str = "main",
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    tree: InferenceTree | None = None,
-) -> tuple[list[dict], list[dict], list[Problem], int]:
-    """Parse every result of an unpacked round. Returns (records, runs, problems, file count)."""
-    tree = tree or walk_directory(root)
+) -> Iterator[Batch]:
+    """Parse every result of an unpacked round, one system per task on every core,
+    yielding each system's batch as it is done (the round is never held whole)."""
     rules = rules_for(round_name)
     read = _read_file(root)
     problems: list[Problem] = []
     if not rules.exact:
-        problems.append(Problem(".", f"round {round_name} is not in our checker tables; using {rules.table.get('checker')} rules of the nearest round"))
-    systems: dict[tuple, dict] = {}
-    for key in {rf.system_key for rf in tree.results.values()}:
-        info, probs = system_info(tree.systems.get(key), read, "/".join((key[0], key[1], "systems", key[2] + ".json")))
-        systems[key] = info
-        problems.extend(probs)
+        problems.append(Problem(".", f"round {round_name} is not in our checker tables; using the rules of the nearest known round"))
     mappings: dict[tuple, dict] = {}
-    for key, path in tree.model_mappings.items():
+    for key, path in model_mappings(root).items():
         info, probs = system_info(path, read, path)
         mappings[key] = info
         problems.extend(probs)
-    items = [(rf, systems.get(rf.system_key, {}), mappings.get((rf.division, rf.submitter)))
-             for _, rf in sorted(tree.results.items())]
+    if problems:
+        yield Batch([], [], problems, [], 0)
+    tasks = [(root, round_name, ref, sd, mappings.get((sd.division, sd.submitter))) for sd in list_systems(root)]
     workers = workers or min(2, os.cpu_count() or 1)
-    chunk = 64
-    batches = [(root, round_name, ref, items[i:i + chunk]) for i in range(0, len(items), chunk)]
-    pairs: list[tuple[dict, list[dict]]] = []
-    done = 0
-    results_iter: Iterable
-    if workers > 1 and len(batches) > 1:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results_iter = pool.map(_work, batches)
-    else:
-        pool = None
-        results_iter = map(_work, batches)
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(tasks) > 1 else None
     try:
-        for batch_out in results_iter:
-            for record, rruns, probs in batch_out:
-                problems.extend(probs)
-                if record is not None:
-                    pairs.append((record, rruns))
-            done += len(batch_out)
+        outputs: Iterable = pool.map(_work, tasks, chunksize=1) if pool else map(_work, tasks)
+        for done, (records, runs, probs, description, seen) in enumerate(outputs, 1):
+            yield Batch(records, runs, probs, [description], seen)
             if progress:
-                progress(done, len(items))
+                progress(done, len(tasks))
     finally:
         if pool is not None:
-            pool.shutdown()
-    records = [record for record, _ in pairs]
-    _dedupe_uids(records, problems)
-    runs = [dict(run, uid=record["uid"]) for record, rruns in pairs for run in rruns]
-    return records, runs, problems, tree.file_count
+            pool.shutdown(cancel_futures=True)
 
 
-def _dedupe_uids(records: list[dict], problems: list[Problem]) -> None:
-    """Two folders differing only in case ('Offline' and 'offline') would share a uid."""
+def import_tree(root: str, round_name: str, ref: str = "main", workers: int | None = None):
+    """All of a round at once: (records, runs, problems, systems, files). For scripts and
+    tests; imports use `parse_round` to stream."""
+    records, runs, problems, systems, files = [], [], [], [], 0
+    for batch in parse_round(root, round_name, ref, workers):
+        records += batch.records
+        runs += batch.runs
+        problems += batch.problems
+        systems += batch.systems
+        files += batch.files
+    return records, runs, problems, systems, files
+
+
+def _dedupe_uids(records: list[dict], runs: list[dict], problems: list[Problem]) -> None:
+    """Two folders differing only in case ('Offline' and 'offline') would share a uid;
+    they can only be in the same system folder, so this runs per system."""
     seen: dict[str, dict] = {}
     for r in records:
         if r["uid"] in seen:
             problems.append(Problem(r["location"], f"same result as {seen[r['uid']]['location']} (folder names differ only in case); kept as a separate row"))
-            r["uid"] = make_uid(r["uid"], r["location"])
+            new = make_uid(r["uid"], r["location"])
+            for run in runs:
+                if run["location"] == r["location"]:
+                    run["uid"] = new
+            r["uid"] = new
         seen[r["uid"]] = r

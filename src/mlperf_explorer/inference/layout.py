@@ -7,9 +7,10 @@
     DIVISION/SUBMITTER/systems/SYSTEM.json
     open/SUBMITTER/model_mapping.json
 
-Scenario folders come in any case (`Offline`, `offline`); v5.1 added `Interactive`. The walk
-only descends into the folders results need, so a full repository checkout (with its
-`code/` trees) costs no more than a sparse one.
+Real variations: scenario folders in any case (`Offline`, `offline`), v5.1's `Interactive`,
+v0.5's `Performance/` and logs directly in `performance/` with no `run_N`. The walk visits
+only the folders results need (a round's compliance and code trees are far larger than the
+results), with `scandir` file types and no extra `stat` calls.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-SUBMITTER_FOLDERS = ("results", "systems", "compliance", "audit", "measurements")
 RESULT_FILES = {"mlperf_log_summary.txt", "mlperf_log_detail.txt", "accuracy.txt", "spl.txt"}
+POWER_DIR_FILES = {"server.json", "client.json"}
 
 
 @dataclass
@@ -40,112 +41,110 @@ class ResultFiles:
     def location(self) -> str:
         return "/".join((self.division, self.submitter, "results", self.system, self.model, self.scenario_folder))
 
+
+@dataclass(frozen=True)
+class SystemDir:
+    """One DIVISION/SUBMITTER/results/SYSTEM folder: the unit of parallel work."""
+
+    division: str
+    submitter: str
+    system: str
+
     @property
-    def system_key(self) -> tuple[str, str, str]:
-        return (self.division, self.submitter, self.system)
+    def system_json(self) -> str:
+        return f"{self.division}/{self.submitter}/systems/{self.system}.json"
 
 
-@dataclass
-class InferenceTree:
-    results: dict[tuple, ResultFiles] = field(default_factory=dict)
-    systems: dict[tuple[str, str, str], str] = field(default_factory=dict)  # -> systems/*.json path
-    model_mappings: dict[tuple[str, str], str] = field(default_factory=dict)
-    file_count: int = 0
-
-
-def _result(tree: InferenceTree, div: str, sub: str, system: str, model: str, scen: str) -> ResultFiles:
-    key = (div, sub, system, model, scen)
-    rf = tree.results.get(key)
-    if rf is None:
-        rf = tree.results[key] = ResultFiles(div, sub, system, model, scen)
-    return rf
-
-
-def add_path(tree: InferenceTree, rel: str) -> None:
-    """File one repository-relative path into the tree (paths that matter nothing are ignored)."""
-    parts = rel.split("/")
-    n = len(parts)
-    tree.file_count += 1
-    if n < 3:
-        return
-    div, sub, area = parts[0], parts[1], parts[2]
-    if n == 3 and area == "model_mapping.json":
-        tree.model_mappings[(div, sub)] = rel
-        return
-    if area == "systems" and n == 4 and parts[3].endswith(".json"):
-        tree.systems[(div, sub, parts[3][:-5])] = rel
-        return
-    if n < 7:
-        return
-    system, model, scen = parts[3], parts[4], parts[5]
-    if area == "results":
-        rf = _result(tree, div, sub, system, model, scen)
-        kind = parts[6].lower()  # v0.5 has `Performance/` too
-        name = parts[-1]
-        if kind == "performance" and n == 9:
-            run = parts[7].lower()
-            if run == "power":
-                rf.power_dir[name] = rel
-            else:
-                rf.runs.setdefault(run, {})[name] = rel
-        elif kind == "performance" and n == 8 and name in RESULT_FILES:
-            # v0.5: logs directly in performance/, with no run_N folder
-            rf.runs.setdefault("run_1", {}).setdefault(name, rel)
-        elif kind == "accuracy" and n == 8:
-            rf.accuracy[name] = rel
-    elif area in ("compliance", "audit"):
-        name = parts[-1]
-        if name.startswith("verify") and name.endswith(".txt"):
-            key = (div, sub, system, model, scen)
-            rf = tree.results.get(key) or _result(tree, div, sub, system, model, scen)
-            rf.verify.setdefault(parts[6], []).append(rel)
-    elif area == "measurements" and n == 7 and parts[6].endswith(".json"):
-        _result(tree, div, sub, system, model, scen).measurements.append(rel)
-
-
-def add_result_dir(tree: InferenceTree, rel_dir: str) -> None:
-    """Record a result directory even if it holds no file (so missing files are reported)."""
-    parts = rel_dir.split("/")
-    if len(parts) == 6 and parts[2] == "results":
-        _result(tree, *parts[:2], *parts[3:6])
-
-
-def walk_directory(root: str) -> InferenceTree:
-    """Walk a checkout, descending only into the folders results need."""
-    tree = InferenceTree()
-    root = os.path.abspath(root)
-    for div in sorted(_subdirs(root)):
-        if div.startswith("."):
-            continue
-        for sub in sorted(_subdirs(os.path.join(root, div))):
-            base = os.path.join(root, div, sub)
-            mapping = os.path.join(base, "model_mapping.json")
-            if os.path.isfile(mapping):
-                add_path(tree, f"{div}/{sub}/model_mapping.json")
-            for area in SUBMITTER_FOLDERS:
-                top = os.path.join(base, area)
-                if not os.path.isdir(top):
-                    continue
-                prefix_len = len(root) + 1
-                for dirpath, dirnames, filenames in os.walk(top):
-                    rel_dir = dirpath[prefix_len:].replace(os.sep, "/")
-                    if area == "results" and rel_dir.count("/") == 5:
-                        add_result_dir(tree, rel_dir)
-                    dirnames.sort()
-                    for name in filenames:
-                        add_path(tree, f"{rel_dir}/{name}")
-    # Compliance folders of results that do not exist are not results.
-    for key in [k for k, rf in tree.results.items() if not rf.runs and not rf.accuracy and not _has_result_dir(root, rf)]:
-        del tree.results[key]
-    return tree
-
-
-def _has_result_dir(root: str, rf: ResultFiles) -> bool:
-    return os.path.isdir(os.path.join(root, *rf.location.split("/")))
-
-
-def _subdirs(path: str) -> list[str]:
+def _entries(path: str) -> tuple[list[str], list[str]]:
+    """(subfolders, files) of a folder, sorted; empty when it cannot be read."""
+    dirs, files = [], []
     try:
-        return [e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
+        with os.scandir(path) as it:
+            for e in it:
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        dirs.append(e.name)
+                    elif e.is_file(follow_symlinks=False):
+                        files.append(e.name)
+                except OSError:
+                    continue
+    except OSError:
+        pass
+    return sorted(dirs), sorted(files)
+
+
+def _names(path: str) -> list[str]:
+    """Names in a leaf folder (only files are expected there); empty when unreadable.
+    Cheaper than `_entries`: no directory entries to build."""
+    try:
+        return sorted(os.listdir(path))
     except OSError:
         return []
+
+
+def list_systems(root: str) -> list[SystemDir]:
+    out = []
+    for div in _entries(root)[0]:
+        if div.startswith("."):
+            continue
+        for sub in _entries(os.path.join(root, div))[0]:
+            for system in _entries(os.path.join(root, div, sub, "results"))[0]:
+                out.append(SystemDir(div, sub, system))
+    return out
+
+
+def model_mappings(root: str) -> dict[tuple[str, str], str]:
+    """Submitters' own model_mapping.json files (open division)."""
+    out = {}
+    for div in _entries(root)[0]:
+        for sub in _entries(os.path.join(root, div))[0]:
+            if os.path.isfile(os.path.join(root, div, sub, "model_mapping.json")):
+                out[(div, sub)] = f"{div}/{sub}/model_mapping.json"
+    return out
+
+
+def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
+    """The result directories of one system with their files, and how many files were seen."""
+    base = f"{sd.division}/{sd.submitter}"
+    results: dict[tuple[str, str], ResultFiles] = {}
+    seen = 0
+    res_root = os.path.join(root, sd.division, sd.submitter, "results", sd.system)
+    for model in _entries(res_root)[0]:
+        for scen in _entries(os.path.join(res_root, model))[0]:
+            rf = results[(model, scen)] = ResultFiles(sd.division, sd.submitter, sd.system, model, scen)
+            rel_scen = f"{base}/results/{sd.system}/{model}/{scen}"
+            scen_path = os.path.join(res_root, model, scen)
+            for kind in _entries(scen_path)[0]:
+                kind_path = os.path.join(scen_path, kind)
+                kind_rel = f"{rel_scen}/{kind}"
+                subdirs, files = _entries(kind_path)
+                seen += len(files)
+                if kind.lower() == "accuracy":
+                    rf.accuracy = {name: f"{kind_rel}/{name}" for name in files}
+                elif kind.lower() == "performance":
+                    for name in files:  # v0.5: logs directly in performance/
+                        if name in RESULT_FILES:
+                            rf.runs.setdefault("run_1", {}).setdefault(name, f"{kind_rel}/{name}")
+                    for run in subdirs:
+                        run_files = _names(os.path.join(kind_path, run))
+                        seen += len(run_files)
+                        if run.lower() == "power":
+                            rf.power_dir = {n: f"{kind_rel}/{run}/{n}" for n in run_files if n in POWER_DIR_FILES}
+                        else:
+                            rf.runs[run.lower()] = {n: f"{kind_rel}/{run}/{n}" for n in run_files}
+    for area in ("compliance", "audit"):
+        area_root = os.path.join(root, sd.division, sd.submitter, area, sd.system)
+        for (model, scen), rf in results.items():
+            scen_path = os.path.join(area_root, model, scen)
+            for test in _entries(scen_path)[0]:
+                names = [n for n in _names(os.path.join(scen_path, test)) if n.startswith("verify") and n.endswith(".txt")]
+                seen += len(names)
+                if names:
+                    rf.verify.setdefault(test, []).extend(
+                        f"{base}/{area}/{sd.system}/{model}/{scen}/{test}/{n}" for n in names)
+    meas_root = os.path.join(root, sd.division, sd.submitter, "measurements", sd.system)
+    for (model, scen), rf in results.items():
+        names = [n for n in _names(os.path.join(meas_root, model, scen)) if n.endswith(".json")]
+        seen += len(names)
+        rf.measurements = [f"{base}/measurements/{sd.system}/{model}/{scen}/{n}" for n in names]
+    return list(results.values()), seen

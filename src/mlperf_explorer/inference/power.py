@@ -13,8 +13,7 @@ inferred from a SingleStream run multiplies by 8 samples per query.
 from __future__ import annotations
 
 import datetime as _dt
-from array import array
-from dataclasses import dataclass
+import re
 
 from ..records import Problem
 
@@ -44,55 +43,65 @@ def timestamp_seconds(text: bytes | str) -> float | None:
         return None
 
 
-@dataclass
-class Samples:
-    """Power samples as two parallel arrays: seconds and Watts."""
-
-    times: array
-    watts: array
-    problems: list[Problem]
+_SAMPLE = re.compile(rb"Time,(\d\d)-(\d\d)-(\d{4}) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\d*,Watts,([^,\r\n]*)")
 
 
-def parse_spl(data: bytes, path: str = "spl.txt") -> Samples:
-    times, watts = array("d"), array("d")
-    problems: list[Problem] = []
-    bad = 0
-    first_bad = None
-    for lineno, line in enumerate(data.split(b"\n"), 1):
-        if not line.startswith(b"Time"):
-            continue
-        parts = line.split(b",", 4)
-        if len(parts) < 4:
-            bad += 1
-            first_bad = first_bad or lineno
-            continue
-        t = timestamp_seconds(parts[1])
-        try:
-            w = float(parts[3])
-        except ValueError:
-            t = None
-        if t is None:
-            bad += 1
-            first_bad = first_bad or lineno
-            continue
-        times.append(t)
-        watts.append(w)
-    if bad:
-        problems.append(Problem(path, f"{bad} malformed sample line(s) skipped", first_bad))
-    if not times:
-        problems.append(Problem(path, "no power samples"))
-    return Samples(times, watts, problems)
+def window_key(seconds: float) -> bytes:
+    """The sortable key of a time given in seconds since 1970 (window edges)."""
+    micro = round(seconds * 1_000_000)
+    dt = _dt.datetime(1970, 1, 1) + _dt.timedelta(microseconds=micro)
+    return dt.strftime("%Y%m%d%H:%M:%S").encode() + b"%06d" % dt.microsecond
 
 
-def average_watts(samples: Samples, begin: float, end: float) -> tuple[float | None, int]:
-    """Mean of the positive samples strictly inside (begin, end), and how many there were."""
+def average_watts(data: bytes, begin: float, end: float, path: str = "spl.txt") -> tuple[float | None, int, list[Problem]]:
+    """Mean of the positive Watts samples strictly inside (begin, end), their count, and
+    the problems met.
+
+    Times are compared as sortable byte keys, never parsed into dates: a round holds
+    millions of samples. When the window lies within one day and has millisecond edges (as
+    loadgen writes them), a sample line in the analyzer's fixed layout
+    `Time,MM-DD-YYYY HH:MM:SS.fff,Watts,` is compared by slicing alone.
+    """
+    lo, hi = window_key(begin), window_key(end)
+    same_day = lo[:8] == hi[:8] and lo.endswith(b"000") and hi.endswith(b"000")
+    if same_day:
+        day = lo[4:6] + b"-" + lo[6:8] + b"-" + lo[:4]  # MM-DD-YYYY
+        lo_t, hi_t = lo[8:16] + b"." + lo[16:19], hi[8:16] + b"." + hi[16:19]  # HH:MM:SS.fff
     total = 0.0
-    count = 0
-    for t, w in zip(samples.times, samples.watts):
-        if begin < t < end and w > 0:
+    count = samples = bad = 0
+    for line in data.split(b"\n"):
+        if not line.startswith(b"Time,"):
+            continue
+        if same_day and line[28:35] == b",Watts,":
+            samples += 1
+            if line[5:15] != day or not lo_t < line[16:28] < hi_t:
+                continue
+            comma = line.find(b",", 35)
+            watts = line[35:comma] if comma > 0 else line[35:]
+        else:
+            m = _SAMPLE.match(line)
+            if m is None:
+                bad += 1
+                continue
+            samples += 1
+            mm, dd, yyyy, hms, frac, watts = m.groups()
+            key = yyyy + mm + dd + hms + ((frac or b"") + b"000000")[:6]
+            if not lo < key < hi:
+                continue
+        try:
+            w = float(watts)
+        except ValueError:
+            bad += 1
+            continue
+        if w > 0:
             total += w
             count += 1
-    return (total / count if count else None), count
+    problems: list[Problem] = []
+    if bad:
+        problems.append(Problem(path, f"{bad} malformed sample line(s) skipped"))
+    if not samples:
+        problems.append(Problem(path, "no power samples"))
+    return (total / count if count else None), count, problems
 
 
 def power_metric(

@@ -11,6 +11,7 @@ summary, at the summary's printed precision.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..records import Parsed, Problem, decode_text, to_number
@@ -66,6 +67,30 @@ _TPOT_PERCENTILE = re.compile(r"^(\d+(?:\.\d+)?)(?:th)? percentile time to outpu
 _ESTIMATE = re.compile(r"Early stopping (\d+(?:\.\d+)?)(?:th)? percentile estimate: *(\S+)")
 _PROCESSED = re.compile(r"Processed at least \d+ queries \((\d+)\)")
 _LATENCY_STAT = re.compile(r"^(Min|Max|Mean) latency \(ns\)$")
+
+
+@lru_cache(maxsize=4096)
+def _resolve(label: str, per_query: bool) -> str | None:
+    """The detail-log key a summary label stands for. `per_query`: inside MultiStream's
+    headline or its "Per-query latency" block, where latencies are per query."""
+    key = _LABELS.get(label)
+    if key is not None:
+        return key
+    m = _PERCENTILE.match(label)
+    if m:
+        if m.group(2):
+            return f"result_first_token_{_pct(m.group(1))}_percentile_latency_ns"
+        if per_query:
+            return f"result_{_pct(m.group(1))}_percentile_per_query_latency_ns"
+        return f"result_{_pct(m.group(1))}_percentile_latency_ns"
+    m = _TPOT_PERCENTILE.match(label)
+    if m:
+        return f"result_time_per_output_token_{_pct(m.group(1))}_percentile_ns"
+    m = _LATENCY_STAT.match(label)
+    if m:
+        stat = m.group(1).lower()
+        return f"result_{stat}_query_latency_ns" if per_query else f"result_{stat}_latency_ns"
+    return None
 
 
 def _pct(text: str) -> str:
@@ -125,28 +150,8 @@ def parse_summary(data: bytes, path: str = "mlperf_log_summary.txt") -> Parsed:
         label = label.strip()
         value_text = value_text.strip()
         raw[label] = value_text
-        key = _LABELS.get(label)
-        if key is None:
-            m = _PERCENTILE.match(label)
-            if m:
-                if m.group(2):
-                    key = f"result_first_token_{_pct(m.group(1))}_percentile_latency_ns"
-                elif per_query or (out.get("effective_scenario") == "MultiStream"
-                                   and "result_validity" not in out):
-                    # MultiStream's headline and its "Per-query latency" block
-                    key = f"result_{_pct(m.group(1))}_percentile_per_query_latency_ns"
-                else:
-                    key = f"result_{_pct(m.group(1))}_percentile_latency_ns"
-            else:
-                m = _TPOT_PERCENTILE.match(label)
-                if m:
-                    key = f"result_time_per_output_token_{_pct(m.group(1))}_percentile_ns"
-                else:
-                    m = _LATENCY_STAT.match(label)
-                    if m:
-                        stat = m.group(1).lower()
-                        key = (f"result_{stat}_query_latency_ns" if per_query
-                               else f"result_{stat}_latency_ns")
+        per = per_query or (out.get("effective_scenario") == "MultiStream" and "result_validity" not in out)
+        key = _resolve(label, per)
         if key is None:
             continue
         if key in ("sut_name", "effective_test_mode", "result_validity"):

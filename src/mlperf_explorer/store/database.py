@@ -1,9 +1,10 @@
 """The DuckDB file: opening it, its schema, and atomic replacement of what a source brought.
 
-One import is one transaction. The rows a source brought last time, and any rows of other
-sources with the same uids, are deleted and the new ones inserted before COMMIT; if anything
-fails, ROLLBACK leaves the file exactly as it was, and a killed process leaves DuckDB's
-write-ahead log to be rolled back on the next open.
+One import is one transaction. `SourceWriter` opens it, deletes what the source brought last
+time, then takes the new rows in batches as the parsers produce them (so a round is never
+held in memory whole); rows of other sources with the same uids are replaced. COMMIT happens
+only when every batch is in; any failure ROLLs BACK and leaves the file exactly as it was,
+and a killed process leaves DuckDB's write-ahead log to be rolled back on the next open.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .schema import DDL, RESULT_COLUMNS, SCHEMA_VERSION
 
 DEFAULT_DB = os.path.join("~", ".local", "share", "mlperf-explorer", "results.duckdb")
 ENV_DB = "MLPERF_EXPLORER_DB"
+FLUSH_ROWS = 2000
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -53,7 +55,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in DDL:
         con.execute(stmt)
     # Columns added by later versions go in here, never renamed (see schema.py).
-    existing = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'results'").fetchall()}
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'results'").fetchall()}
     for name, sql_type in RESULT_COLUMNS:
         if name not in existing:
             con.execute(f'ALTER TABLE results ADD COLUMN "{name}" {sql_type.replace(" PRIMARY KEY", "")}')
@@ -74,65 +77,128 @@ def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _d
     return pa.table(columns)
 
 
-def replace_source(
-    con: duckdb.DuckDBPyConnection,
-    source: dict[str, Any],
-    records: list[dict[str, Any]],
-    runs: list[dict[str, Any]],
-    warnings: Iterable[dict[str, Any]],
-) -> None:
-    """Atomically make the store hold exactly what this source brings now."""
-    source_id = source["source_id"]
-    imported_at = source["imported_at"]
-    results_tbl = results_arrow(records, source_id, imported_at)
-    runs_tbl = pa.table({
-        "uid": pa.array([r["uid"] for r in runs], pa.string()),
-        "run": pa.array([r["run"] for r in runs], pa.string()),
-        "valid": pa.array([r.get("valid") for r in runs], pa.bool_()),
-        "log_scenario": pa.array([r.get("log_scenario") for r in runs], pa.string()),
-        "result": pa.array([r.get("result") for r in runs], pa.float64()),
-        "has_detail": pa.array([r.get("has_detail") for r in runs], pa.bool_()),
-        "values": pa.array([json.dumps(r.get("values"), default=str) if r.get("values") is not None else None for r in runs], pa.string()),
-        "source_id": pa.array([source_id] * len(runs), pa.string()),
-    })
-    warn_list = list(warnings)
-    warn_tbl = pa.table({
-        "source_id": pa.array([source_id] * len(warn_list), pa.string()),
-        "family": pa.array([source["family"]] * len(warn_list), pa.string()),
-        "round": pa.array([source["round"]] * len(warn_list), pa.string()),
-        "path": pa.array([w["path"] for w in warn_list], pa.string()),
-        "line": pa.array([w.get("line") for w in warn_list], pa.int32()),
-        "message": pa.array([w["message"] for w in warn_list], pa.string()),
-    })
-    uids = pa.table({"uid": results_tbl.column("uid")})
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("incoming_uids", uids)
-        con.execute("DELETE FROM runs WHERE source_id = ? OR uid IN (SELECT uid FROM incoming_uids)", [source_id])
-        con.execute("DELETE FROM results WHERE source_id = ? OR uid IN (SELECT uid FROM incoming_uids)", [source_id])
-        con.execute("DELETE FROM warnings WHERE source_id = ?", [source_id])
-        con.register("incoming_results", results_tbl)
-        con.execute("INSERT INTO results BY NAME SELECT * FROM incoming_results")
-        con.register("incoming_runs", runs_tbl)
-        con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_runs")
-        con.register("incoming_warnings", warn_tbl)
-        con.execute("INSERT INTO warnings BY NAME SELECT * FROM incoming_warnings")
-        con.execute("DELETE FROM sources WHERE source_id = ?", [source_id])
-        con.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_id, source["kind"], source["location"], source["family"], source["round"], source.get("ref"),
-             source.get("content_hash"), imported_at, len(records), len(warn_list), source.get("files"), source.get("seconds")],
-        )
-        # Sources whose every row was taken over by this one no longer hold anything.
-        con.execute("""UPDATE sources SET results = (SELECT count(*) FROM results r WHERE r.source_id = sources.source_id)
-                       WHERE source_id <> ?""", [source_id])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for name in ("incoming_uids", "incoming_results", "incoming_runs", "incoming_warnings"):
-            try:
-                con.unregister(name)
-            except Exception:
-                pass
+class SourceWriter:
+    """Write what one source brings, atomically. Use as a context manager:
+
+        with SourceWriter(con, source) as w:
+            w.add(records, runs, warnings, systems)   # as many times as needed
+
+    `source` holds source_id, kind, location, family, round, imported_at (and optionally
+    ref, content_hash, files, seconds, which may be set on `w.source` before the block ends).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: dict[str, Any]):
+        self.con = con
+        self.source = dict(source)
+        self.results = 0
+        self.warnings = 0
+        self._buffer: dict[str, list] = {"records": [], "runs": [], "warnings": [], "systems": []}
+
+    def __enter__(self) -> "SourceWriter":
+        sid = self.source["source_id"]
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("runs", "results", "warnings", "systems"):
+                self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [sid])
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return self
+
+    def add(self, records: list[dict], runs: list[dict] = (), warnings: Iterable[dict] = (),
+            systems: list[dict] = ()) -> None:
+        self._buffer["records"].extend(records)
+        self._buffer["runs"].extend(runs)
+        self._buffer["warnings"].extend(warnings)
+        self._buffer["systems"].extend(systems)
+        if len(self._buffer["records"]) >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        b = self._buffer
+        if not any(b.values()):
+            return
+        src = self.source
+        sid = src["source_id"]
+        results_tbl = results_arrow(b["records"], sid, src["imported_at"])
+        runs = b["runs"]
+        runs_tbl = pa.table({
+            "uid": pa.array([r["uid"] for r in runs], pa.string()),
+            "run": pa.array([r["run"] for r in runs], pa.string()),
+            "valid": pa.array([r.get("valid") for r in runs], pa.bool_()),
+            "log_scenario": pa.array([r.get("log_scenario") for r in runs], pa.string()),
+            "result": pa.array([r.get("result") for r in runs], pa.float64()),
+            "has_detail": pa.array([r.get("has_detail") for r in runs], pa.bool_()),
+            "values": pa.array([v if isinstance(v := r.get("values"), str) or v is None else json.dumps(v, default=str)
+                                for r in runs], pa.string()),
+            "source_id": pa.array([sid] * len(runs), pa.string()),
+        })
+        warns = b["warnings"]
+        warn_tbl = pa.table({
+            "source_id": pa.array([sid] * len(warns), pa.string()),
+            "family": pa.array([src["family"]] * len(warns), pa.string()),
+            "round": pa.array([src["round"]] * len(warns), pa.string()),
+            "path": pa.array([w["path"] for w in warns], pa.string()),
+            "line": pa.array([w.get("line") for w in warns], pa.int32()),
+            "message": pa.array([w["message"] for w in warns], pa.string()),
+        })
+        systems = b["systems"]
+        systems_tbl = pa.table({
+            "source_id": pa.array([sid] * len(systems), pa.string()),
+            "family": pa.array([src["family"]] * len(systems), pa.string()),
+            "round": pa.array([src["round"]] * len(systems), pa.string()),
+            **{k: pa.array([s.get(k) for s in systems], pa.string())
+               for k in ("division", "submitter", "system", "system_name", "description")},
+        })
+        con = self.con
+        try:
+            con.register("incoming_results", results_tbl)
+            # The same results from another source (another copy of the round) are replaced.
+            con.execute("DELETE FROM runs WHERE uid IN (SELECT uid FROM incoming_results)")
+            con.execute("DELETE FROM results WHERE uid IN (SELECT uid FROM incoming_results)")
+            con.execute("INSERT INTO results BY NAME SELECT * FROM incoming_results")
+            con.register("incoming_runs", runs_tbl)
+            con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_runs")
+            con.register("incoming_warnings", warn_tbl)
+            con.execute("INSERT INTO warnings BY NAME SELECT * FROM incoming_warnings")
+            con.register("incoming_systems", systems_tbl)
+            con.execute("INSERT INTO systems BY NAME SELECT * FROM incoming_systems")
+        finally:
+            for name in ("incoming_results", "incoming_runs", "incoming_warnings", "incoming_systems"):
+                try:
+                    con.unregister(name)
+                except Exception:
+                    pass
+        self.results += len(b["records"])
+        self.warnings += len(warns)
+        self._buffer = {"records": [], "runs": [], "warnings": [], "systems": []}
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        con = self.con
+        if exc_type is not None:
+            con.execute("ROLLBACK")
+            return
+        try:
+            self.flush()
+            s = self.source
+            con.execute("DELETE FROM sources WHERE source_id = ?", [s["source_id"]])
+            con.execute(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [s["source_id"], s["kind"], s["location"], s["family"], s["round"], s.get("ref"),
+                 s.get("content_hash"), s["imported_at"], self.results, self.warnings, s.get("files"), s.get("seconds")],
+            )
+            # Sources whose rows this one took over now hold fewer.
+            con.execute("""UPDATE sources SET results = (SELECT count(*) FROM results r WHERE r.source_id = sources.source_id)
+                           WHERE source_id <> ?""", [s["source_id"]])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def replace_source(con: duckdb.DuckDBPyConnection, source: dict[str, Any], records: list[dict[str, Any]],
+                   runs: list[dict[str, Any]], warnings: Iterable[dict[str, Any]],
+                   systems: list[dict[str, Any]] | None = None) -> None:
+    """Atomically make the store hold exactly what this source brings now (all at once)."""
+    with SourceWriter(con, source) as writer:
+        writer.add(records, runs, warnings, systems or [])

@@ -77,7 +77,6 @@ RESULT_COLUMNS: list[tuple[str, str]] = [
     ("accelerator_memory_capacity", "VARCHAR"),
     ("host_memory_capacity", "VARCHAR"),
     ("notes", "VARCHAR"),
-    ("system_json", "VARCHAR"),
     ("measurements", "VARCHAR"),
     ("location", "VARCHAR"),
     ("url", "VARCHAR"),
@@ -97,6 +96,9 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS runs (
         uid VARCHAR, run VARCHAR, valid BOOLEAN, log_scenario VARCHAR, result DOUBLE,
         has_detail BOOLEAN, "values" VARCHAR, source_id VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS systems (
+        source_id VARCHAR, family VARCHAR, round VARCHAR, division VARCHAR, submitter VARCHAR,
+        system VARCHAR, system_name VARCHAR, description VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS warnings (
         source_id VARCHAR, family VARCHAR, round VARCHAR, path VARCHAR, line INTEGER,
         message VARCHAR)""",
