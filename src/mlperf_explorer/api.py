@@ -108,10 +108,14 @@ class Store:
         started = time.perf_counter()
         samples: list[str] = []
         with prepare(source, family, round) as prepared:
-            if prepared.family != "inference":
-                raise SourceError(f"{source}: {prepared.family} results are not supported yet")
-            from .inference.importer import parse_round
+            if prepared.family == "inference":
+                from .inference.importer import parse_round
 
+                batches = lambda step: parse_round(prepared.root, prepared.round, prepared.ref, workers=workers, progress=step)  # noqa: E731
+            else:
+                from .training.importer import parse_round as parse_training
+
+                batches = lambda step: parse_training(prepared.root, prepared.family, prepared.round, workers=workers, progress=step)  # noqa: E731
             sid = source_id_for(prepared)
             meta = {"source_id": sid, "kind": prepared.kind, "location": prepared.location,
                     "family": prepared.family, "round": prepared.round, "ref": prepared.ref,
@@ -120,7 +124,7 @@ class Store:
             step = (lambda done, total: progress("parse", done, total)) if progress else None
             files = runs = 0
             with database.SourceWriter(self.con, meta) as writer:
-                for batch in parse_round(prepared.root, prepared.round, prepared.ref, workers=workers, progress=step):
+                for batch in batches(step):
                     writer.add(batch.records, batch.runs, _attach_warnings(batch.records, batch.problems), batch.systems)
                     files += batch.files
                     runs += len(batch.runs)

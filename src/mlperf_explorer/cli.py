@@ -56,7 +56,7 @@ def main_options(
 def import_cmd(
     sources: list[str] = typer.Argument(..., help="Results folders or archives (.tar.zst, .tar.gz, .tgz, .zip), one round each."),
     db: Optional[str] = DbOption,
-    family: Optional[str] = typer.Option(None, help="Force the family: inference (training comes later)."),
+    family: Optional[str] = typer.Option(None, help="Force the family: inference, training or hpc (default: from the layout)."),
     round: Optional[str] = typer.Option(None, "--round", help="Force the round, e.g. v3.0 (default: from the name or README)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print what was imported as JSON."),

@@ -38,6 +38,18 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class Batch:
+    """What one unit of parallel work (a system, a benchmark folder) brought: finished
+    records and runs, the problems met, and system descriptions."""
+
+    records: list[dict]
+    runs: list[dict]
+    problems: list[Problem]
+    systems: list[dict]
+    files: int
+
+
 def decode_text(data: bytes) -> str:
     """Decode a results file whatever its submitter's encoding.
 

@@ -12,10 +12,9 @@ import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from ..records import Problem
+from ..records import Batch, Problem
 from ..systems import as_int, as_text, parse_system_json
 from . import compliance as _compliance
 from .accuracy import parse_accuracy
@@ -448,17 +447,6 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
                    "system_name": as_text(system.get("system_name")),
                    "description": json.dumps(system, sort_keys=True, default=str) if system else None}
     return records, runs, problems, description, seen
-
-
-@dataclass
-class Batch:
-    """What one system brought: finished records and runs, problems met, its description."""
-
-    records: list[dict]
-    runs: list[dict]
-    problems: list[Problem]
-    systems: list[dict]
-    files: int
 
 
 def parse_round(

@@ -9,6 +9,9 @@ _ROUND = re.compile(r"(?<![\d.])v?(\d{1,2})\.(\d{1,2})(?:\.\d+)?(?![\d])")
 _NAMED = re.compile(r"(inference|training|hpc)[_-]results[_-]v(\d+\.\d+)", re.I)
 
 
+HPC_BENCHMARKS = {"cosmoflow", "deepcam", "oc20", "openfold"}
+
+
 class DetectError(Exception):
     """The tree is not an MLPerf results tree we recognise."""
 
@@ -39,8 +42,9 @@ def find_root(path: str) -> str:
 
 
 def detect_family(root: str) -> str | None:
-    """'inference' when DIVISION/SUBMITTER/results/... exists, 'training' when
-    SUBMITTER/results/... does (or the v0.5 training layout), else None."""
+    """'inference' when DIVISION/SUBMITTER/results/... exists, 'hpc' when
+    SUBMITTER/results/SYSTEM/{strong,weak} does, 'training' for SUBMITTER/results/... (or the
+    v0.5 training layout), else None."""
     try:
         top = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
     except OSError:
@@ -53,7 +57,15 @@ def detect_family(root: str) -> str | None:
                     if sub.is_dir() and os.path.isdir(os.path.join(sub.path, "results")):
                         return "inference"
     for sub in top:
-        if os.path.isdir(os.path.join(sub.path, "results")):
+        results = os.path.join(sub.path, "results")
+        if os.path.isdir(results):
+            # HPC systems split their benchmarks into strong/ and weak/ scaling folders.
+            for system in os.scandir(results):
+                if not system.is_dir():
+                    continue
+                children = {e.name for e in os.scandir(system.path) if e.is_dir()}
+                if children & ({"strong", "weak"} | HPC_BENCHMARKS):
+                    return "hpc"
             return "training"
     if "v0.5.0" in names:
         return "training"

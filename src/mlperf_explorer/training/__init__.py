@@ -1,0 +1,1 @@
+"""MLPerf Training and HPC results: log parsing, per-round scoring rules, import."""
