@@ -97,7 +97,7 @@ def test_not_results_is_one_clear_error(tmp_path):
         with prepare(str(tmp_path / "missing")):
             pass
     (tmp_path / "notes.txt").write_text("x")
-    with pytest.raises(SourceError, match="not a folder or a supported archive"):
+    with pytest.raises(SourceError, match="not a folder, a git repository, a results table"):
         with prepare(str(tmp_path / "notes.txt")):
             pass
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -19,10 +20,13 @@ from typing import Any, Callable, Sequence
 import duckdb
 import pyarrow as pa
 
+from .formats.tables import KINDS as TABLE_KINDS, parse_tables
 from .query.expr import ExpressionError
 from .query.find import build_query
 from .records import Problem
-from .sources import PreparedSource, SourceError, prepare
+from .sources import PreparedSource, SourceError, file_sha256, prepare
+from .sources.git import changed_paths
+from .units import FullImport, Unit, manifest_changes, scan_tree, scope_for, units_for
 from .store import database
 from .store.schema import RESULT_COLUMN_NAMES
 
@@ -42,6 +46,10 @@ class ImportReport:
     files: int
     seconds: float
     warning_samples: list[str] = field(default_factory=list)
+    ref: str | None = None
+    commit: str | None = None
+    mode: str = "full"  # "full", "partial" (an update re-parsed `units` systems) or "unchanged"
+    units: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -75,6 +83,12 @@ class ResultSet:
         return polars.from_arrow(self.table)
 
 
+def _root_prefix(prepared: PreparedSource) -> str:
+    """Where the results root sits inside a git checkout ('' or 'wrapper/')."""
+    rel = os.path.relpath(prepared.root, prepared.root_checkout).replace(os.sep, "/")
+    return "" if rel == "." else rel + "/"
+
+
 def source_id_for(prepared: PreparedSource) -> str:
     key = "|".join((prepared.kind, prepared.location, prepared.family, prepared.round))
     return hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -103,36 +117,116 @@ class Store:
         round: str | None = None,
         progress: Callable[[str, int, int], None] | None = None,
         workers: int | None = None,
+        ref: str | None = None,
     ) -> ImportReport:
-        """Import a folder or archive of one round; replaces what the same source brought."""
+        """Import one round from a folder, an archive or a git repository (URL or bare
+        repository; `ref` picks a branch, tag or commit). Replaces what the same source
+        brought before, in one transaction."""
         started = time.perf_counter()
+        note = (lambda message: progress(message, 0, 0)) if progress else None
+        with prepare(source, family, round, ref=ref, progress=note) as prepared:
+            manifest = scan_tree(prepared.root, prepared.family) if prepared.kind == "directory" else None
+            return self._ingest(prepared, started, progress, workers, manifest=manifest)
+
+    def update(self, source: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+               workers: int | None = None) -> list[ImportReport]:
+        """Bring imported sources up to date, re-parsing only what changed: by commit diff
+        for git, by file size and time for folders, by content hash for archives. `source`
+        (a location, URL or source id) limits it to one source."""
+        cur = self.con.cursor()
+        try:
+            rows = cur.sql("SELECT * FROM sources ORDER BY family, round, location").to_arrow_table().to_pylist()
+        finally:
+            cur.close()
+        if source is not None:
+            wanted = {source, os.path.abspath(os.path.expanduser(source))}
+            rows = [r for r in rows if r["location"] in wanted or r["source_id"] == source]
+            if not rows:
+                raise SourceError(f"{source}: not an imported source (see `mlperf-explorer status`)")
+        return [self._update_one(row, progress, workers) for row in rows]
+
+    def _update_one(self, row: dict[str, Any], progress, workers) -> ImportReport:
+        started = time.perf_counter()
+        note = (lambda message: progress(message, 0, 0)) if progress else None
+        family, round_name = row["family"], row["round"]
+        if row["kind"] == "archive" and os.path.isfile(row["location"]) and file_sha256(row["location"]) == row["content_hash"]:
+            return self._unchanged(row, started)
+        ref = row["ref"] if row["kind"] == "git" else None
+        forced = (None, None) if row["kind"] in TABLE_KINDS else (family, round_name)
+        with prepare(row["location"], *forced, ref=ref, progress=note) as prepared:
+            if prepared.kind in TABLE_KINDS and prepared.content_hash == row["content_hash"]:
+                return self._unchanged(row, started)
+            changed: list[str] | None = None
+            manifest = None
+            if prepared.kind == "git" and row.get("commit"):
+                if prepared.commit == row["commit"]:
+                    return self._unchanged(row, started)
+                changed = changed_paths(prepared.root_checkout, row["commit"], prepared.commit)
+                if changed is not None:  # repository paths, made relative to the results root
+                    prefix = _root_prefix(prepared)
+                    changed = [p[len(prefix):] for p in changed if p.startswith(prefix)]
+            elif prepared.kind == "directory":
+                manifest = scan_tree(prepared.root, family)
+                old = self._manifest(row["source_id"])
+                if old is not None:
+                    changed = manifest_changes(old, manifest)
+                    if not changed:
+                        return self._unchanged(row, started)
+            if changed is None:
+                return self._ingest(prepared, started, progress, workers, manifest=manifest, mode="full")
+            try:
+                units = units_for(family, changed)
+            except FullImport:
+                return self._ingest(prepared, started, progress, workers, manifest=manifest, mode="full")
+            return self._ingest(prepared, started, progress, workers, manifest=manifest, units=units, mode="partial")
+
+    def _manifest(self, source_id: str) -> dict[str, tuple[int, int]] | None:
+        cur = self.con.cursor()
+        try:
+            rows = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ?", [source_id]).fetchall()
+        finally:
+            cur.close()
+        return {p: (size, mtime) for p, size, mtime in rows} if rows else None
+
+    def _unchanged(self, row: dict[str, Any], started: float) -> ImportReport:
+        return ImportReport(row["source_id"], row["kind"], row["location"], row["family"], row["round"], 0, 0, 0, 0,
+                            time.perf_counter() - started, ref=row.get("ref"), commit=row.get("commit"), mode="unchanged")
+
+    def _ingest(self, prepared: PreparedSource, started: float, progress, workers, manifest=None,
+                units: set[Unit] | None = None, mode: str = "full") -> ImportReport:
         samples: list[str] = []
-        with prepare(source, family, round) as prepared:
-            if prepared.family == "inference":
-                from .inference.importer import parse_round
+        link_ref = prepared.commit or prepared.ref
+        if prepared.kind in TABLE_KINDS:
+            batches = lambda step: parse_tables(prepared.location, prepared.kind)  # noqa: E731
+        elif prepared.family == "inference":
+            from .inference.importer import parse_round
 
-                batches = lambda step: parse_round(prepared.root, prepared.round, prepared.ref, workers=workers, progress=step)  # noqa: E731
-            else:
-                from .training.importer import parse_round as parse_training
+            batches = lambda step: parse_round(prepared.root, prepared.round, link_ref, workers=workers, progress=step, only=units)  # noqa: E731
+        else:
+            from .training.importer import parse_round as parse_training
 
-                batches = lambda step: parse_training(prepared.root, prepared.family, prepared.round, workers=workers, progress=step)  # noqa: E731
-            sid = source_id_for(prepared)
-            meta = {"source_id": sid, "kind": prepared.kind, "location": prepared.location,
-                    "family": prepared.family, "round": prepared.round, "ref": prepared.ref,
-                    "content_hash": prepared.content_hash,
-                    "imported_at": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)}
-            step = (lambda done, total: progress("parse", done, total)) if progress else None
-            files = runs = 0
-            with database.SourceWriter(self.con, meta) as writer:
-                for batch in batches(step):
-                    writer.add(batch.records, batch.runs, _attach_warnings(batch.records, batch.problems), batch.systems)
-                    files += batch.files
-                    runs += len(batch.runs)
-                    samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
-                writer.source["files"] = files
-                writer.source["seconds"] = time.perf_counter() - started
+            batches = lambda step: parse_training(prepared.root, prepared.family, prepared.round, workers=workers,  # noqa: E731
+                                                  progress=step, only=units, ref=link_ref)
+        sid = source_id_for(prepared)
+        meta = {"source_id": sid, "kind": prepared.kind, "location": prepared.location,
+                "family": prepared.family, "round": prepared.round, "ref": prepared.ref,
+                "commit": prepared.commit, "content_hash": prepared.content_hash,
+                "imported_at": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)}
+        scope = scope_for(prepared.family, units) if units is not None else None
+        step = (lambda done, total: progress("parse", done, total)) if progress else None
+        files = runs = 0
+        with database.SourceWriter(self.con, meta, scope=scope, manifest=manifest) as writer:
+            for batch in batches(step):
+                writer.add(batch.records, batch.runs, _attach_warnings(batch.records, batch.problems), batch.systems)
+                files += batch.files
+                runs += len(batch.runs)
+                samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
+            writer.source["files"] = files
+            writer.source["seconds"] = time.perf_counter() - started
         return ImportReport(sid, prepared.kind, prepared.location, prepared.family, prepared.round,
-                            writer.results, runs, writer.warnings, files, time.perf_counter() - started, samples)
+                            writer.results, runs, writer.warnings, files, time.perf_counter() - started, samples,
+                            ref=prepared.ref, commit=prepared.commit, mode=mode,
+                            units=None if units is None else len(units))
 
     # ---- query --------------------------------------------------------------------
     @property
@@ -184,7 +278,7 @@ class Store:
         cur = self.con.cursor()
         try:
             rounds = cur.sql("""
-                SELECT s.family, s.round, s.kind, s.location, s.ref, s.imported_at,
+                SELECT s.source_id, s.family, s.round, s.kind, s.location, s.ref, s."commit", s.imported_at,
                        (SELECT count(*) FROM results r WHERE r.source_id = s.source_id) AS results,
                        (SELECT count(*) FROM results r WHERE r.source_id = s.source_id AND r.valid) AS valid,
                        (SELECT count(*) FROM results r WHERE r.source_id = s.source_id AND r.has_power) AS power,

@@ -52,50 +52,132 @@ def main_options(
     pass
 
 
-@app.command("import")
-def import_cmd(
-    sources: list[str] = typer.Argument(..., help="Results folders or archives (.tar.zst, .tar.gz, .tgz, .zip), one round each."),
-    db: Optional[str] = DbOption,
-    family: Optional[str] = typer.Option(None, help="Force the family: inference, training or hpc (default: from the layout)."),
-    round: Optional[str] = typer.Option(None, "--round", help="Force the round, e.g. v3.0 (default: from the name or README)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    as_json: bool = typer.Option(False, "--json", help="Print what was imported as JSON."),
-) -> None:
-    """Import one or more rounds. Re-importing a source replaces what it brought before."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+def _run_imports(db: str | None, make_jobs, quiet: bool, as_json: bool, label: str) -> None:
+    """Run (source, callable(progress)) jobs on the store with a progress bar on a terminal;
+    errors are one line each and do not stop the other sources; exit 1 if any failed."""
     store = open_store(db)
-    reports = []
-    failed = False
-    for source in sources:
-        try:
-            if quiet or as_json or not err.is_terminal:
-                report = store.import_source(source, family=family, round=round)
-            else:
-                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                              console=err, transient=True) as bar:
-                    task = bar.add_task(f"importing {source}", total=None)
-
-                    def progress(stage: str, done: int, total: int) -> None:
-                        bar.update(task, completed=done, total=total)
-
-                    report = store.import_source(source, family=family, round=round, progress=progress)
-        except SourceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            failed = True
-            continue
-        reports.append(report)
-        if not as_json:
-            out.print(
-                f"{report.family} {report.round}: {report.results:,} results from {report.files:,} files "
-                f"in {report.seconds:.1f}s"
-                + (f", {report.warnings:,} warnings (see `mlperf-explorer status --warnings`)" if report.warnings else ""),
-                highlight=False, markup=False)
-    store.close()
+    try:
+        reports, failed = _run_jobs(make_jobs(store), quiet, as_json, label)
+    finally:
+        store.close()
     if as_json:
         print(json.dumps([r.as_dict() for r in reports], indent=2, default=str))
     if failed:
         raise typer.Exit(1)
+
+
+def _run_jobs(jobs, quiet: bool, as_json: bool, label: str) -> tuple[list, bool]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    reports, failed = [], False
+    for source, job in jobs:
+        try:
+            if quiet or as_json or not err.is_terminal:
+                result = job(None)
+            else:
+                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=err, transient=True) as bar:
+                    task = bar.add_task(f"{label} {source}", total=None)
+
+                    def progress(stage: str, done: int, total: int) -> None:
+                        if total:
+                            bar.update(task, completed=done, total=total, description=f"{label} {source}")
+                        else:
+                            bar.update(task, description=stage)
+
+                    result = job(progress)
+        except SourceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        for report in result if isinstance(result, list) else [result]:
+            reports.append(report)
+            if not as_json:
+                out.print(_report_line(report), highlight=False, markup=False)
+    return reports, failed
+
+
+def _report_line(report) -> str:
+    what = f"{report.family} {report.round}"
+    if report.kind == "git":
+        what += f" @ {report.commit[:12]} ({report.ref})"
+    if report.mode == "unchanged":
+        return f"{what}: unchanged ({report.location}), checked in {report.seconds:.1f}s"
+    verb = f"{report.units} changed system(s) re-imported: " if report.mode == "partial" else ""
+    return (f"{what}: {verb}{report.results:,} results from {report.files:,} files in {report.seconds:.1f}s"
+            + (f", {report.warnings:,} warnings (see `mlperf-explorer status --warnings`)" if report.warnings else ""))
+
+
+@app.command("import")
+def import_cmd(
+    sources: list[str] = typer.Argument(..., help="Results folders, archives (.tar.zst, .tar.gz, .tgz, .zip) or git "
+                                                   "repositories (https/ssh/file URL or a bare repository), one round each."),
+    db: Optional[str] = DbOption,
+    family: Optional[str] = typer.Option(None, help="Force the family: inference, training or hpc (default: from the layout)."),
+    round: Optional[str] = typer.Option(None, "--round", help="Force the round, e.g. v3.0 (default: from the name or README)."),
+    ref: Optional[str] = typer.Option(None, "--ref", help="Git sources: the branch, tag or commit to import (default: the default branch)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was imported as JSON."),
+) -> None:
+    """Import one or more rounds. Re-importing a source replaces what it brought before.
+
+    Git repositories are cloned without file contents and checked out sparsely (results,
+    systems, measurements and compliance folders only) into a cache: see `sources list`.
+    Private repositories use your own git credentials (ssh keys, credential helpers).
+    """
+    _run_imports(db, lambda store: [(source, lambda progress, source=source: store.import_source(
+        source, family=family, round=round, ref=ref, progress=progress)) for source in sources],
+        quiet, as_json, "importing")
+
+
+@app.command()
+def update(
+    source: Optional[str] = typer.Argument(None, help="An imported source (location, URL or source id); default: all."),
+    db: Optional[str] = DbOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was updated as JSON."),
+) -> None:
+    """Re-import only what changed since the last import: git sources are fetched and
+    compared commit to commit, folders by file size and time, archives by content hash.
+    A changed result replaces its row; a deleted one goes."""
+    _run_imports(db, lambda store: [(source or "all sources", lambda progress: store.update(source, progress=progress))],
+                 quiet, as_json, "updating")
+
+
+sources_app = typer.Typer(help="The git clones kept in the cache for `import` and `update`.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("list")
+def sources_list(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """List cached clones: URL, commit checked out, size on disk."""
+    from .sources.git import cache_root, list_clones
+
+    clones = list_clones()
+    if as_json:
+        print(json.dumps(clones, indent=2))
+        return
+    if not clones:
+        print(f"no cached clones in {cache_root()}", file=sys.stderr)
+        return
+    table = Table(header_style="bold")
+    for c in ("name", "url", "commit", "size"):
+        table.add_column(c)
+    for c in clones:
+        table.add_row(c["name"], c["url"], c["commit"][:12], f"{c['bytes'] / 1e6:,.1f} MB")
+    out.print(table)
+
+
+@sources_app.command("remove")
+def sources_remove(name: str = typer.Argument(..., help="A cached clone's name (from `sources list`) or its URL.")) -> None:
+    """Remove a cached clone (the store keeps what was imported from it)."""
+    from .sources.git import remove_clone
+
+    removed = remove_clone(name)
+    if not removed:
+        _fail(f"no cached clone named {name!r} (see `mlperf-explorer sources list`)")
+    for path in removed:
+        print(f"removed {path}")
 
 
 @app.command()
@@ -218,7 +300,8 @@ def status(
         table.add_column(c)
     for s in info["sources"]:
         table.add_row(s["family"], s["round"], f"{s['results']:,}", f"{s['valid']:,}", f"{s['power']:,}",
-                      f"{s['warnings']:,}", f"{s['kind']}: {s['location']}", str(s["imported_at"])[:19])
+                      f"{s['warnings']:,}", f"{s['kind']}: {s['location']}"
+                      + (f" @ {s['commit'][:12]}" if s.get("commit") else ""), str(s["imported_at"])[:19])
     out.print(table)
     for w in warning_rows:
         where = f"{w['path']}:{w['line']}" if w["line"] else w["path"]

@@ -16,12 +16,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..records import Batch, Problem
 from ..systems import as_int, as_text, parse_system_json
+from ..units import Unit, selects
 from . import compliance as _compliance
 from .accuracy import parse_accuracy
 from .detail import parse_detail
 from .layout import ResultFiles, list_systems, model_mappings, walk_system
 from .official import official_result
-from .power import average_watts, power_metric, timestamp_seconds
+from .power import average_watts, per_joule, power_metric, timestamp_seconds
 from .rules import POWER_UNITS, SCENARIOS, TASKS, RoundRules, rules_for
 from .summary import parse_summary
 
@@ -213,13 +214,7 @@ def build_result(
 
     valid = values.get("result_validity") == "VALID" and not detail_errors and off.value is not None
 
-    inferences_per_joule = None
-    if power_value and off.value is not None:
-        if scenario in ("Offline", "Server", "Interactive"):
-            inferences_per_joule = off.value / power_value
-        else:
-            spq = 8 if scenario == "MultiStream" else 1
-            inferences_per_joule = spq * 1000 / power_value
+    inferences_per_joule = per_joule(scenario, off.value, power_value)
 
     record: dict[str, Any] = {
         "uid": make_uid(FAMILY, rules.round, rf.division, rf.submitter, rf.system, rf.model, scenario),
@@ -455,22 +450,26 @@ def parse_round(
     ref: str = "main",
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    only: set[Unit] | None = None,
 ) -> Iterator[Batch]:
-    """Parse every result of an unpacked round, one system per task on every core,
-    yielding each system's batch as it is done (the round is never held whole)."""
+    """Parse every result of an unpacked round (or `only` those units), one system per
+    task on every core, yielding each system's batch as it is done (the round is never
+    held whole)."""
     rules = rules_for(round_name)
     read = _read_file(root)
     problems: list[Problem] = []
-    if not rules.exact:
+    if not rules.exact and only is None:
         problems.append(Problem(".", f"round {round_name} is not in our checker tables; using the rules of the nearest known round"))
     mappings: dict[tuple, dict] = {}
     for key, path in model_mappings(root).items():
         info, probs = system_info(path, read, path)
         mappings[key] = info
-        problems.extend(probs)
+        if only is None or Unit(key[0], key[1], None) in only:
+            problems.extend(probs)
     if problems:
         yield Batch([], [], problems, [], 0)
-    tasks = [(root, round_name, ref, sd, mappings.get((sd.division, sd.submitter))) for sd in list_systems(root)]
+    tasks = [(root, round_name, ref, sd, mappings.get((sd.division, sd.submitter))) for sd in list_systems(root)
+             if selects(only, sd.division, sd.submitter, sd.system)]
     workers = workers or min(2, os.cpu_count() or 1)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(tasks) > 1 else None
     try:

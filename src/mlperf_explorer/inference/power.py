@@ -134,3 +134,14 @@ def power_metric(
     if scenario == "MultiStream" and not legacy_multistream and log_scenario == "SingleStream":
         energy *= 8
     return energy, "millijoules"
+
+
+def per_joule(scenario: str, result: float | None, power: float | None) -> float | None:
+    """Inferences per joule from a result and its power result: throughput scenarios divide
+    samples (or queries) per second by Watts; latency scenarios report millijoules per
+    query, so samples per query x 1000 / millijoules (MultiStream queries hold 8 samples)."""
+    if not power or result is None:
+        return None
+    if scenario in ("Offline", "Server", "Interactive"):
+        return result / power
+    return (8 if scenario == "MultiStream" else 1) * 1000 / power

@@ -1,4 +1,4 @@
-"""Sources: where a round's files come from (a folder, an archive; git comes later).
+"""Sources: where a round's files come from (a folder, an archive, a git repository).
 
 Only this package knows about archives and temporary folders: it hands the importer a plain
 folder to walk, and says what to record about where it came from.
@@ -13,8 +13,12 @@ import tempfile
 from dataclasses import dataclass
 from typing import Iterator
 
+from typing import Callable
+
 from .archive import ArchiveError, cleanup, extract_results, is_archive
 from .detect import DetectError, detect_family, detect_round, find_root, normalise_round
+from ..formats import tables
+from .git import GitError, checkout, is_git_source, redact
 
 
 class SourceError(Exception):
@@ -23,13 +27,15 @@ class SourceError(Exception):
 
 @dataclass
 class PreparedSource:
-    kind: str  # "directory" | "archive"
-    location: str  # what the user named, made absolute
+    kind: str  # "directory" | "archive" | "git"
+    location: str  # what the user named, made absolute (a git URL without credentials)
     root: str  # folder holding the results layout
     family: str
     round: str
     content_hash: str | None = None
     ref: str = "main"
+    commit: str | None = None  # git: the commit imported
+    root_checkout: str = ""  # the folder the source unpacks or checks out to (root is inside it)
 
 
 def file_sha256(path: str) -> str:
@@ -41,11 +47,27 @@ def file_sha256(path: str) -> str:
 
 
 @contextlib.contextmanager
-def prepare(source: str, family: str | None = None, round_name: str | None = None) -> Iterator[PreparedSource]:
-    """Yield a PreparedSource for a folder or archive; temporary files go away afterwards."""
+def prepare(source: str, family: str | None = None, round_name: str | None = None, ref: str | None = None,
+            progress: Callable[[str], None] | None = None, fetch: bool = True) -> Iterator[PreparedSource]:
+    """Yield a PreparedSource for a folder, archive or git repository; temporary files go
+    away afterwards (git clones stay in the cache, for `update`)."""
+    if is_git_source(source):
+        try:
+            co = checkout(source, ref, fetch=fetch, progress=progress)
+        except GitError as exc:
+            raise SourceError(f"{redact(source)}: {exc}") from exc
+        yield _identify(PreparedSource("git", co.url, co.path, "", "", ref=co.ref, commit=co.commit),
+                        redact(source), family, round_name, co.url)
+        return
+    if ref is not None:
+        raise SourceError(f"{source}: --ref applies to git sources only")
     location = os.path.abspath(os.path.expanduser(source))
     if not os.path.exists(location):
         raise SourceError(f"{source}: no such file or folder")
+    table_kind = tables.detect(location)
+    if table_kind:
+        yield _identify_table(table_kind, location, source)
+        return
     tmp = None
     try:
         if os.path.isdir(location):
@@ -61,21 +83,50 @@ def prepare(source: str, family: str | None = None, round_name: str | None = Non
                 raise SourceError(str(exc)) from exc
             base = tmp
         else:
-            raise SourceError(f"{source}: not a folder or a supported archive (.tar.zst, .tar.gz, .tgz, .tar, .zip)")
-        root = find_root(base)
-        found = detect_family(root)
-        fam = family or found
-        if fam is None:
-            raise SourceError(f"{source}: not an MLPerf results tree (no DIVISION/SUBMITTER/results or SUBMITTER/results folders)")
-        if family and found and family != found:
-            raise SourceError(f"{source}: looks like {found} results, not {family}")
-        try:
-            rnd = normalise_round(round_name) if round_name else detect_round(root, source, location)
-        except DetectError as exc:
-            raise SourceError(str(exc)) from exc
-        if rnd is None:
-            raise SourceError(f"{source}: cannot tell which round this is; name it with --round vX.Y")
-        yield PreparedSource(kind, location, root, fam, rnd, content_hash)
+            raise SourceError(f"{source}: not a folder, a git repository, a results table (summary.csv, "
+                              "summary_results.json) or a supported archive (.tar.zst, .tar.gz, .tgz, .tar, .zip)")
+        yield _identify(PreparedSource(kind, location, base, "", "", content_hash), source, family, round_name, location)
     finally:
         if tmp:
             cleanup(tmp)
+
+
+def _identify(prepared: PreparedSource, source: str, family: str | None, round_name: str | None,
+              location: str) -> PreparedSource:
+    """Find the results root in the tree, and which family and round it holds."""
+    root = find_root(prepared.root)
+    found = detect_family(root)
+    fam = family or found
+    if fam is None:
+        raise SourceError(f"{source}: not an MLPerf results tree (no DIVISION/SUBMITTER/results or SUBMITTER/results folders)")
+    if family and found and family != found:
+        raise SourceError(f"{source}: looks like {found} results, not {family}")
+    try:
+        rnd = normalise_round(round_name) if round_name else detect_round(root, source, location)
+    except DetectError as exc:
+        raise SourceError(str(exc)) from exc
+    if rnd is None:
+        raise SourceError(f"{source}: cannot tell which round this is; name it with --round vX.Y")
+    prepared.root_checkout = prepared.root_checkout or prepared.root
+    prepared.root, prepared.family, prepared.round = root, fam, rnd
+    return prepared
+
+
+def _identify_table(kind: str, location: str, source: str) -> PreparedSource:
+    """A results table (CM experiments, checker summary, final report): its rows say their
+    own family and round; a table of several says 'mixed'."""
+    files = tables.table_files(location, kind)
+    if not files:
+        raise SourceError(f"{source}: a CM results folder without experiment/*/*/cm-result.json files")
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.encode())
+        h.update(file_sha256(f).encode())
+    batch = next(tables.parse_tables(location, kind))
+    if not batch.records:
+        first = batch.problems[0] if batch.problems else None
+        raise SourceError(f"{source}: no MLPerf results in this {kind} table" + (f" ({first})" if first else ""))
+    families = {r["family"] for r in batch.records}
+    rounds = {r["round"] for r in batch.records}
+    return PreparedSource(kind, location, location, families.pop() if len(families) == 1 else "mixed",
+                          rounds.pop() if len(rounds) == 1 else "mixed", h.hexdigest(), root_checkout=location)

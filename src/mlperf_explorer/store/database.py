@@ -17,7 +17,8 @@ from typing import Any, Iterable
 import duckdb
 import pyarrow as pa
 
-from .schema import DDL, RESULT_COLUMNS, SCHEMA_VERSION
+from ..units import Scope
+from .schema import ADDED_COLUMNS, DDL, RESULT_COLUMNS, SCHEMA_VERSION
 
 DEFAULT_DB = os.path.join("~", ".local", "share", "mlperf-explorer", "results.duckdb")
 ENV_DB = "MLPERF_EXPLORER_DB"
@@ -60,6 +61,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, sql_type in RESULT_COLUMNS:
         if name not in existing:
             con.execute(f'ALTER TABLE results ADD COLUMN "{name}" {sql_type.replace(" PRIMARY KEY", "")}')
+    for table, name, sql_type in ADDED_COLUMNS:
+        con.execute(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" {sql_type}')
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -71,6 +74,8 @@ def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _d
             values: list = [source_id] * len(records)
         elif name == "imported_at":
             values = [imported_at] * len(records)
+        elif name == "origin":
+            values = [r.get("origin") or "raw" for r in records]
         else:
             values = [r.get(name) for r in records]
         columns[name] = pa.array(values, type=arrow_type)
@@ -84,26 +89,54 @@ class SourceWriter:
             w.add(records, runs, warnings, systems)   # as many times as needed
 
     `source` holds source_id, kind, location, family, round, imported_at (and optionally
-    ref, content_hash, files, seconds, which may be set on `w.source` before the block ends).
+    ref, commit, content_hash, files, seconds, which may be set on `w.source` before the
+    block ends). With a `scope`, only the rows that scope owns are replaced (an update);
+    `manifest` ({path: (size, mtime_ns)}) records what a folder source held.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: dict[str, Any]):
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: dict[str, Any], scope: Scope | None = None,
+                 manifest: dict[str, tuple[int, int]] | None = None):
         self.con = con
         self.source = dict(source)
+        self.scope = scope
+        self.manifest = manifest
         self.results = 0
         self.warnings = 0
         self._buffer: dict[str, list] = {"records": [], "runs": [], "warnings": [], "systems": []}
 
     def __enter__(self) -> "SourceWriter":
-        sid = self.source["source_id"]
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for table in ("runs", "results", "warnings", "systems"):
-                self.con.execute(f"DELETE FROM {table} WHERE source_id = ?", [sid])
+            self._delete_old()
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         return self
+
+    def _delete_old(self) -> None:
+        sid, con, scope = self.source["source_id"], self.con, self.scope
+        if scope is None:
+            for table in ("runs", "results", "warnings", "systems"):
+                con.execute(f"DELETE FROM {table} WHERE source_id = ?", [sid])
+            return
+        if not scope.units:
+            return
+        con.execute("CREATE OR REPLACE TEMP TABLE scope_results (prefix VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE scope_warnings (prefix VARCHAR)")
+        con.executemany("INSERT INTO scope_results VALUES (?)", [[p] for p in scope.result_prefixes])
+        con.executemany("INSERT INTO scope_warnings VALUES (?)", [[p] for p in scope.warning_prefixes])
+        owned = """SELECT uid FROM results r WHERE r.source_id = ? AND EXISTS (SELECT 1 FROM scope_results s
+                   WHERE r.location = s.prefix OR starts_with(r.location, s.prefix || '/'))"""
+        con.execute(f"DELETE FROM runs WHERE uid IN ({owned})", [sid])
+        con.execute(f"DELETE FROM results WHERE uid IN ({owned})", [sid])
+        con.execute("""DELETE FROM warnings w WHERE w.source_id = ? AND EXISTS (SELECT 1 FROM scope_warnings s
+                       WHERE w.path = s.prefix OR starts_with(w.path, s.prefix || '/'))""", [sid])
+        for u in scope.units:
+            con.execute("""DELETE FROM systems WHERE source_id = ? AND submitter = ?
+                           AND (? IS NULL OR division = ?) AND (? IS NULL OR system = ?)""",
+                        [sid, u.submitter, u.division, u.division, u.system, u.system])
+        con.execute("DROP TABLE scope_results")
+        con.execute("DROP TABLE scope_warnings")
 
     def add(self, records: list[dict], runs: list[dict] = (), warnings: Iterable[dict] = (),
             systems: list[dict] = ()) -> None:
@@ -181,12 +214,30 @@ class SourceWriter:
         try:
             self.flush()
             s = self.source
-            con.execute("DELETE FROM sources WHERE source_id = ?", [s["source_id"]])
+            sid = s["source_id"]
+            con.execute("DELETE FROM sources WHERE source_id = ?", [sid])
             con.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [s["source_id"], s["kind"], s["location"], s["family"], s["round"], s.get("ref"),
-                 s.get("content_hash"), s["imported_at"], self.results, self.warnings, s.get("files"), s.get("seconds")],
+                """INSERT INTO sources (source_id, kind, location, family, round, ref, "commit", content_hash,
+                   imported_at, results, warnings, files, seconds)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
+                           (SELECT count(*) FROM results WHERE source_id = ?),
+                           (SELECT count(*) FROM warnings WHERE source_id = ?), ?, ?)""",
+                [sid, s["kind"], s["location"], s["family"], s["round"], s.get("ref"), s.get("commit"),
+                 s.get("content_hash"), s["imported_at"], sid, sid, s.get("files"), s.get("seconds")],
             )
+            if self.manifest is not None:
+                con.execute("DELETE FROM source_files WHERE source_id = ?", [sid])
+                paths = list(self.manifest)
+                con.register("incoming_files", pa.table({
+                    "source_id": pa.array([sid] * len(paths), pa.string()),
+                    "path": pa.array(paths, pa.string()),
+                    "size": pa.array([self.manifest[p][0] for p in paths], pa.int64()),
+                    "mtime_ns": pa.array([self.manifest[p][1] for p in paths], pa.int64()),
+                }))
+                try:
+                    con.execute("INSERT INTO source_files BY NAME SELECT * FROM incoming_files")
+                finally:
+                    con.unregister("incoming_files")
             # Sources whose rows this one took over now hold fewer.
             con.execute("""UPDATE sources SET results = (SELECT count(*) FROM results r WHERE r.source_id = sources.source_id)
                            WHERE source_id <> ?""", [s["source_id"]])

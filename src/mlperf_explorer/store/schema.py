@@ -84,6 +84,8 @@ RESULT_COLUMNS: list[tuple[str, str]] = [
     ("warning_count", "INTEGER"),
     ("source_id", "VARCHAR"),
     ("imported_at", "TIMESTAMP"),
+    # raw (parsed from the result files), cm, checker-summary or final-report (read from a table)
+    ("origin", "VARCHAR"),
 ]
 
 RESULT_COLUMN_NAMES = [name for name, _ in RESULT_COLUMNS]
@@ -106,4 +108,12 @@ DDL = [
         source_id VARCHAR PRIMARY KEY, kind VARCHAR, location VARCHAR, family VARCHAR,
         round VARCHAR, ref VARCHAR, content_hash VARCHAR, imported_at TIMESTAMP,
         results INTEGER, warnings INTEGER, files INTEGER, seconds DOUBLE)""",
+    # What a folder source held when imported, so `update` re-parses only what moved.
+    """CREATE TABLE IF NOT EXISTS source_files (
+        source_id VARCHAR, path VARCHAR, size BIGINT, mtime_ns BIGINT)""",
+]
+
+# Columns added to other tables after their first release: (table, column, type).
+ADDED_COLUMNS = [
+    ("sources", "commit", "VARCHAR"),
 ]

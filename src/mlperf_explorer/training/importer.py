@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..inference.importer import make_uid
 from ..records import Batch, Problem
+from ..units import Unit, selects
 from ..systems import as_int, as_text, parse_system_json
 from .mllog import parse_log
 from .power import node_energy, switch_energy
@@ -168,7 +169,8 @@ def _scaling_factor(root: str, bd: BenchmarkDir, problems: list[Problem]) -> flo
         return 1.0
 
 
-def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, desc: dict[str, Any]):
+def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, desc: dict[str, Any],
+                    ref: str = "main"):
     rules = TrainingRules(family, round_name)
     problems: list[Problem] = []
     benchmark = benchmark_name(bd.folder)
@@ -280,7 +282,7 @@ def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, d
         "scaling_factor": scaling,
         "samples_per_query": None,
         "location": bd.location,
-        "url": f"https://github.com/mlcommons/{REPO[family]}_{round_name}/tree/main/{bd.location}",
+        "url": f"https://github.com/mlcommons/{REPO[family]}_{round_name}/tree/{ref}/{bd.location}",
         **sysf,
     }
     if weak:
@@ -337,7 +339,7 @@ def _tags(r: dict[str, Any]) -> list[str]:
 
 
 def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[Problem], dict, int]:
-    root, family, round_name, bd = args
+    root, family, round_name, bd, ref = args
     problems: list[Problem] = []
     system_problems: list[Problem] = []  # reported once per system, not per benchmark
     desc: dict[str, Any] = {}
@@ -352,7 +354,7 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[Problem], d
         where = bd.location.rsplit("/", 1)[0] + "/entry.json" if bd.location.startswith("v0.5.0/") else f"{bd.submitter}/systems/{bd.system}.json"
         system_problems.append(Problem(where, "missing: no system description"))
     try:
-        record, runs, probs = build_benchmark(root, family, round_name, bd, desc)
+        record, runs, probs = build_benchmark(root, family, round_name, bd, desc, ref)
     except Exception as exc:  # a parser bug must not lose the round: report it
         record, runs, probs = None, [], [Problem(bd.location, f"internal error while parsing: {type(exc).__name__}: {exc}")]
     problems.extend(probs)
@@ -363,8 +365,12 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[Problem], d
 
 
 def parse_round(root: str, family: str, round_name: str, workers: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Iterator[Batch]:
-    tasks = [(root, family, round_name, bd) for bd in list_benchmarks(root, family)]
+                progress: Callable[[int, int], None] | None = None, only: set[Unit] | None = None,
+                ref: str = "main") -> Iterator[Batch]:
+    """Parse every benchmark folder of a round (or those of `only` these systems), one
+    folder per task on every core, yielding each as it is done."""
+    tasks = [(root, family, round_name, bd, ref) for bd in list_benchmarks(root, family)
+             if selects(only, None, bd.submitter, bd.system)]
     workers = workers or min(2, os.cpu_count() or 1)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(tasks) > 1 else None
     seen_systems: set[tuple[str, str]] = set()

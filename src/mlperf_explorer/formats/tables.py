@@ -1,0 +1,252 @@
+"""Results tables as sources: MLCommons CM experiments, checker summaries, final reports.
+
+Some users hold only what others computed from the raw files:
+
+- a CM results repository: `experiment/<alias>/_cm.json` (tags) and
+  `experiment/<alias>/<timestamp>/cm-result.json` (a list of rows: Organization, Division,
+  Platform, Model, Scenario, Result, Units, Result_Power, Location, version, ...);
+- the submission checker's `summary.csv` (one row per Location and Units);
+- the `summary_results.json` of MLCommons' final-report script (Performance_Result,
+  Power_Result, ...).
+
+All three key a result by its repository Location, with power either on the result's row or
+on a row of its own (Units Watts or millijoules). Rows become the same records a raw import
+makes, with the same uid, so a table and the raw round line up; `origin` says which it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+import re
+from typing import Any, Iterator
+
+from ..inference.importer import PUBLIC_REPO, make_uid, tags_for
+from ..inference.power import per_joule
+from ..inference.rules import SCENARIOS, TASKS
+from ..records import Batch, Problem, decode_text
+from ..systems import as_int, as_text
+from ..training.importer import REPO as TRAINING_REPO
+
+POWER = {"Watts", "millijoules"}
+KINDS = ("cm", "checker-summary", "final-report")
+
+
+def detect(path: str) -> str | None:
+    """Which kind of table source `path` is, if any."""
+    if os.path.isdir(path):
+        return "cm" if glob.glob(os.path.join(path, "experiment", "*", "_cm.json")) else None
+    name = os.path.basename(path).lower()
+    if name.endswith(".json"):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(4096).decode("utf-8", "replace")
+        except OSError:
+            return None
+        return "final-report" if "Performance_Result" in head else None
+    if name.endswith(".csv"):
+        try:
+            with open(path, "rb") as f:
+                header = f.readline().decode("utf-8", "replace")
+        except OSError:
+            return None
+        return "checker-summary" if "Location" in header and "Result" in header else None
+    return None
+
+
+def table_files(path: str, kind: str) -> list[str]:
+    if kind == "cm":
+        return sorted(glob.glob(os.path.join(path, "experiment", "*", "*", "cm-result.json")))
+    return [path]
+
+
+# ---- reading --------------------------------------------------------------------------
+
+def _rows(path: str, kind: str, root: str) -> tuple[list[tuple[dict, dict]], list[Problem]]:
+    """(row, context) pairs of one file; context carries the CM experiment's tags."""
+    rel = os.path.relpath(path, root).replace(os.sep, "/") if kind == "cm" else os.path.basename(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return [], [Problem(rel, f"cannot read: {exc.strerror}")]
+    text = decode_text(data)
+    context: dict[str, Any] = {"file": rel}
+    if kind == "cm":
+        meta_path = os.path.join(os.path.dirname(os.path.dirname(path)), "_cm.json")
+        try:
+            with open(meta_path, "rb") as f:
+                context["tags"] = [str(t) for t in json.loads(f.read()).get("tags", [])]
+        except (OSError, ValueError, AttributeError):
+            context["tags"] = []
+    try:
+        if kind == "checker-summary":
+            rows = list(csv.DictReader(io.StringIO(text)))
+        else:
+            rows = json.loads(text)
+            if not isinstance(rows, list):
+                raise ValueError("not a list of rows")
+    except (ValueError, csv.Error) as exc:
+        return [], [Problem(rel, f"unreadable {kind} table: {exc}")]
+    return [(r, context) for r in rows if isinstance(r, dict)], []
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value == value else None
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*", str(value))
+    return float(m.group(1)) if m else None
+
+
+def _flag(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "pass")
+
+
+def _round(value: Any) -> str | None:
+    m = re.search(r"(\d+)\.(\d+)", str(value or ""))
+    return f"v{int(m.group(1))}.{int(m.group(2))}" if m else None
+
+
+def _first(row: dict, *keys: str) -> Any:
+    for k in keys:
+        v = row.get(k)
+        if v not in (None, ""):
+            return v
+    return None
+
+
+def _inference_record(row: dict, origin: str, round_name: str) -> tuple[dict | None, str | None]:
+    loc = str(_first(row, "Location") or "").strip().strip("/")
+    parts = loc.split("/")
+    if len(parts) != 6 or parts[2] != "results":
+        return None, f"Location {loc!r} is not DIVISION/SUBMITTER/results/SYSTEM/MODEL/SCENARIO"
+    division, submitter, _, system, model, folder = parts
+    scenario = SCENARIOS.get(folder.lower(), folder)
+    mlperf_model = as_text(_first(row, "MlperfModel", "UsedModel", "Model")) or model
+    record = {
+        "uid": make_uid("inference", round_name, division, submitter, system, model, scenario),
+        "family": "inference", "round": round_name, "division": division, "submitter": submitter,
+        "system": system, "model": model, "mlperf_model": mlperf_model, "task": TASKS.get(mlperf_model),
+        "scenario": scenario, "location": loc, "origin": origin,
+        "system_name": as_text(_first(row, "SystemName", "System")),
+        "system_type": as_text(_first(row, "SystemType", "Suite")),
+        "availability": (as_text(_first(row, "Availability")) or "").lower() or None,
+        "accuracy": _num(_first(row, "Accuracy")),
+        "inferred": _flag(_first(row, "inferred")) or False,
+        "compliance_pass": _flag(_first(row, "compliance", "compilance")),
+        "number_of_nodes": as_int(_first(row, "number_of_nodes", "Nodes")),
+        "host_processor_model_name": as_text(_first(row, "host_processor_model_name", "Processor")),
+        "host_processors_per_node": as_int(_first(row, "host_processors_per_node")),
+        "host_processor_core_count": as_int(_first(row, "host_processor_core_count")),
+        "accelerator_model_name": as_text(_first(row, "accelerator_model_name", "Accelerator")),
+        "accelerators_per_node": as_int(_first(row, "accelerators_per_node", "a#")),
+        "framework": as_text(_first(row, "framework", "Software")),
+        "operating_system": as_text(_first(row, "operating_system")),
+        "notes": as_text(_first(row, "notes", "Notes")) or None,
+        "url": PUBLIC_REPO.format(round=round_name, ref="main", location=loc),
+        "has_power": False,
+    }
+    errors = _num(_first(row, "errors"))
+    record["_errors"] = errors
+    return record, None
+
+
+def _training_record(row: dict, origin: str, round_name: str, family: str) -> tuple[dict | None, str | None]:
+    submitter = as_text(_first(row, "Organization", "submitter"))
+    system = as_text(_first(row, "system", "Platform"))
+    benchmark = as_text(_first(row, "Model_ID", "Benchmark"))
+    if not (submitter and system and benchmark):
+        return None, "a training row needs Organization, system and Model_ID"
+    division = (as_text(_first(row, "division", "Division")) or "").lower() or None
+    scaling = (as_text(_first(row, "scaling")) or "").lower() or (None if family == "training" else "strong")
+    loc = as_text(_first(row, "Location")) or f"{submitter}/results/{system}/{benchmark}"
+    result = _num(_first(row, "Result"))
+    record = {
+        "uid": make_uid(family, round_name, division or "", submitter, system, benchmark, scaling or ""),
+        "family": family, "round": round_name, "division": division, "submitter": submitter, "system": system,
+        "benchmark": benchmark, "model": benchmark, "mlperf_model": benchmark, "scenario": scaling,
+        "result": result, "result_units": "min.", "official_units": "min.", "valid": result is not None,
+        "location": loc, "origin": origin, "has_power": False,
+        "system_name": as_text(_first(row, "SystemName", "system_name")) or system,
+        "accelerator_model_name": as_text(_first(row, "accelerator_model_name")),
+        "accelerators_per_node": as_int(_first(row, "accelerators_per_node", "accelerators_count")),
+        "number_of_nodes": as_int(_first(row, "number_of_nodes")),
+        "host_processor_model_name": as_text(_first(row, "host_processor_model_name")),
+        "framework": as_text(_first(row, "framework")),
+        "url": f"https://github.com/mlcommons/{TRAINING_REPO[family]}_{round_name}/tree/main/{loc}",
+    }
+    tags = [f"mlperf-{family}", round_name] + ([division] if division else []) + [benchmark.lower(), submitter.lower()]
+    record["tags"] = list(dict.fromkeys(tags + (["valid"] if record["valid"] else [])))
+    return record, None
+
+
+def parse_tables(path: str, kind: str) -> Iterator[Batch]:
+    """Every result in the table source at `path`, as one batch."""
+    root = path if os.path.isdir(path) else os.path.dirname(path)
+    problems: list[Problem] = []
+    records: dict[str, dict] = {}
+    files = table_files(path, kind)
+    for file in files:
+        rows, probs = _rows(file, kind, root)
+        problems.extend(probs)
+        for i, (row, context) in enumerate(rows, 1):
+            where = context["file"]
+            line = i + 1 if kind == "checker-summary" else None  # CSV: the header is line 1
+            tags = context.get("tags", [])
+            family = next((t.removeprefix("mlperf-") for t in tags if t in ("mlperf-training", "mlperf-hpc")), "inference")
+            round_name = _round(_first(row, "version"))
+            if round_name is None:
+                problems.append(Problem(where, f"row {i}: no version (round)", line))
+                continue
+            if family == "inference":
+                record, error = _inference_record(row, kind, round_name)
+            else:
+                record, error = _training_record(row, kind, round_name, family)
+            if record is None:
+                problems.append(Problem(where, f"row {i}: {error}", line))
+                continue
+            merged = records.setdefault(record["uid"], record)
+            if family == "inference":
+                _merge_inference(merged, row, record["scenario"], where, i, line, problems)
+    out = []
+    for r in records.values():
+        if r["family"] == "inference":
+            errors = r.pop("_errors", None)
+            r["valid"] = r.get("result") is not None and not errors
+            r["inferences_per_joule"] = r.get("inferences_per_joule") or per_joule(
+                r["scenario"], r.get("result"), r.get("power_result"))
+            r["tags"] = tags_for(r)
+        out.append(r)
+    yield Batch(out, [], problems, [], len(files))
+
+
+def _merge_inference(record: dict, row: dict, scenario: str, where: str, i: int, line: int | None,
+                     problems: list[Problem]) -> None:
+    """Fold a row's performance or power value into the result's record."""
+    units = as_text(_first(row, "Units", "Result_Units", "Performance_Units"))
+    value = _num(_first(row, "Result", "Performance_Result"))
+    if units in POWER and _first(row, "Result") is not None:
+        record.update(has_power=True, power_result=value, power_units=units)
+    elif value is not None:
+        if record.get("result") is not None and record["result"] != value:
+            problems.append(Problem(where, f"row {i}: {record['location']} has two {units} values "
+                                           f"({record['result']} and {value}); keeping the first", line))
+        else:
+            record.update(result=value, result_units=units, official_units=units)
+    power = _num(_first(row, "Result_Power", "Power_Result"))
+    if power is not None:
+        record.update(has_power=True, power_result=power,
+                      power_units=as_text(_first(row, "Result_Power_Units", "Power_Units"))
+                      or ("millijoules" if scenario in ("SingleStream", "MultiStream") else "Watts"))
+    ipj = _num(_first(row, "Inference_per_Joule"))
+    if ipj is not None:
+        record["inferences_per_joule"] = ipj

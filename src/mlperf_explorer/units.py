@@ -1,0 +1,141 @@
+"""Units of re-import: which part of a round a changed file belongs to.
+
+An update re-parses only the units whose files changed. A unit is what the importers
+already parse as one task: an inference system (DIVISION/SUBMITTER/results/SYSTEM with its
+systems/SYSTEM.json, measurements/SYSTEM, compliance/SYSTEM) or a training/HPC system
+(SUBMITTER/results/SYSTEM with systems/SYSTEM.json). A unit's `system` of None means every
+system of that submitter (a submitter-wide file such as model_mapping.json changed).
+
+`Scope` says what of a source's stored rows a set of units owns, so the writer can delete
+exactly those before the re-parsed rows go in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+INFERENCE_DIVISIONS = ("closed", "open", "network")
+INFERENCE_AREAS = ("results", "measurements", "compliance", "audit")
+
+
+@dataclass(frozen=True)
+class Unit:
+    division: str | None  # inference only
+    submitter: str
+    system: str | None
+
+
+@dataclass
+class Scope:
+    result_prefixes: list[str] = field(default_factory=list)  # results.location
+    warning_prefixes: list[str] = field(default_factory=list)  # warnings.path
+    units: list[Unit] = field(default_factory=list)  # systems table
+
+
+class FullImport(Exception):
+    """A change that units cannot describe (another layout, a round-wide file)."""
+
+
+def _stem(name: str) -> str:
+    return name[:-5] if name.endswith(".json") else name
+
+
+def unit_of(family: str, path: str) -> Unit | None:
+    """The unit a repository-relative path belongs to; None for files no import reads
+    (code, documentation, top-level READMEs). Raises FullImport for layouts without units."""
+    parts = path.split("/")
+    if family == "inference":
+        if len(parts) < 3 or parts[0] not in INFERENCE_DIVISIONS:
+            return None
+        div, sub, area = parts[0], parts[1], parts[2]
+        if area in INFERENCE_AREAS and len(parts) >= 4:
+            return Unit(div, sub, parts[3])
+        if area == "systems" and len(parts) == 4:
+            return Unit(div, sub, _stem(parts[3]))
+        if area == "model_mapping.json" and len(parts) == 3:
+            return Unit(div, sub, None)
+        return None
+    if parts[0] == "v0.5.0":
+        raise FullImport("training v0.5 layout")
+    if len(parts) >= 3 and parts[1] == "results":
+        return Unit(None, parts[0], parts[2])
+    if len(parts) == 3 and parts[1] == "systems":
+        return Unit(None, parts[0], _stem(parts[2]))
+    return None
+
+
+def units_for(family: str, paths: list[str]) -> set[Unit]:
+    units = {u for p in paths if (u := unit_of(family, p)) is not None}
+    # A submitter-wide unit covers that submitter's systems.
+    wide = {(u.division, u.submitter) for u in units if u.system is None}
+    return {u for u in units if u.system is None or (u.division, u.submitter) not in wide}
+
+
+def scope_for(family: str, units: set[Unit]) -> Scope:
+    scope = Scope(units=sorted(units, key=lambda u: (u.division or "", u.submitter, u.system or "")))
+    for u in scope.units:
+        if family == "inference":
+            base = f"{u.division}/{u.submitter}"
+            if u.system is None:
+                scope.result_prefixes.append(f"{base}/results")
+                scope.warning_prefixes.append(base)
+            else:
+                scope.result_prefixes.append(f"{base}/results/{u.system}")
+                scope.warning_prefixes += [f"{base}/{a}/{u.system}" for a in INFERENCE_AREAS]
+                scope.warning_prefixes.append(f"{base}/systems/{u.system}.json")
+        else:
+            scope.result_prefixes.append(f"{u.submitter}/results/{u.system}")
+            scope.warning_prefixes += [f"{u.submitter}/results/{u.system}", f"{u.submitter}/systems/{u.system}.json"]
+    return scope
+
+
+def selects(units: set[Unit] | None, division: str | None, submitter: str, system: str) -> bool:
+    """Whether a parse task (one system) is in the units to re-parse."""
+    if units is None:
+        return True
+    return (Unit(division, submitter, system) in units) or (Unit(division, submitter, None) in units)
+
+
+# ---- directory manifests ------------------------------------------------------------
+
+def _wanted_dir(family: str, parts: list[str]) -> bool:
+    """Folders an import reads (so a checkout's code trees are never walked)."""
+    if not parts:
+        return True
+    if parts[0].startswith("."):
+        return False
+    if family == "inference":
+        return len(parts) <= 2 or parts[2] in INFERENCE_AREAS or parts[2] == "systems"
+    if parts[0] == "v0.5.0":
+        return True
+    return len(parts) == 1 or parts[1] in ("results", "systems")
+
+
+def scan_tree(root: str, family: str) -> dict[str, tuple[int, int]]:
+    """{relative path: (size, mtime_ns)} of every file an import could read."""
+    out: dict[str, tuple[int, int]] = {}
+    stack = [("", root)]
+    while stack:
+        rel, path = stack.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for e in entries:
+            child = f"{rel}/{e.name}" if rel else e.name
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if _wanted_dir(family, child.split("/")):
+                        stack.append((child, e.path))
+                elif e.is_file(follow_symlinks=False):
+                    st = e.stat(follow_symlinks=False)
+                    out[child] = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                continue
+    return out
+
+
+def manifest_changes(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int]]) -> list[str]:
+    """Paths added, removed, or whose size or modification time moved."""
+    return sorted({p for p in old.keys() | new.keys() if old.get(p) != new.get(p)})
