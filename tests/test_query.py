@@ -118,3 +118,19 @@ def test_result_set_hands_over_to_arrow(store):
     assert table.num_rows == len(rs) == len(rs.records())
     con = duckdb.connect()
     assert con.from_arrow(table).aggregate("count(*)").fetchall()[0][0] == len(rs)
+
+
+@pytest.mark.parametrize("tags,check", [
+    ("closed,offline,power", lambda r: r["division"] == "closed" and r["scenario"] == "Offline" and r["has_power"]),
+    ("edge,-inferred", lambda r: "edge" in (r["system_type"] or "").lower() and not r["inferred"]),
+    ("nvidia,server,-v4.1", lambda r: r["submitter"].lower() == "nvidia" and r["scenario"] == "Server" and r["round"] != "v4.1"),
+    ("open,image-classification", lambda r: r["division"] == "open" and r["task"] == "image-classification"),
+])
+def test_tags_over_whole_rounds_equal_a_filter_of_the_columns(rounds, tags, check):
+    for r in ("v3.0", "v4.1"):
+        rounds.round(r)
+    where = "family = 'inference' and round in ('v3.0', 'v4.1')"
+    rows = rounds.store.find(where=where, columns="*").records()
+    expected = {r["uid"] for r in rows if check(r)}
+    got = {r["uid"] for r in rounds.store.find(tags=tags, where=where, columns="uid").records()}
+    assert got == expected and 0 < len(expected) < len(rows)

@@ -20,7 +20,9 @@ from typing import Any, Callable, Sequence
 import duckdb
 import pyarrow as pa
 
+from .annotations import Annotation, AnnotationError, append_jsonl, jsonl_path, new_annotation, read_jsonl
 from .formats.tables import KINDS as TABLE_KINDS, parse_tables
+from .query import derived
 from .query.expr import ExpressionError
 from .query.find import build_query
 from .records import Problem
@@ -30,7 +32,7 @@ from .units import FullImport, Unit, manifest_changes, scan_tree, scope_for, uni
 from .store import database
 from .store.schema import RESULT_COLUMN_NAMES
 
-__all__ = ["Store", "open_store", "ImportReport", "ResultSet", "SourceError", "ExpressionError"]
+__all__ = ["Store", "open_store", "ImportReport", "ResultSet", "SourceError", "ExpressionError", "AnnotationError"]
 
 
 @dataclass
@@ -81,6 +83,25 @@ class ResultSet:
         import polars  # optional extra
 
         return polars.from_arrow(self.table)
+
+
+def speedup_relation(relation: str, params: list[Any], baseline: str) -> tuple[str, list[Any]]:
+    """Add `speedup`: each result over the baseline system's result of the same family,
+    round, MLPerf model (or training benchmark) and scenario; higher is better, so for
+    latency and time-to-train results it is baseline / result. `baseline` names a system
+    (its folder or JSON name) or a system_name."""
+    lower_better = "result_units IN ('Latency (ms)', 'min.')"
+    key = "coalesce(mlperf_model, benchmark)"
+    sql = f"""(SELECT r.*, CASE WHEN r.result > 0 AND b.best > 0 THEN
+                 CASE WHEN r.{lower_better} THEN b.best / r.result ELSE r.result / b.best END END AS speedup
+               FROM {relation} AS r LEFT JOIN (
+                 SELECT family, round, {key} AS k, coalesce(scenario, '') AS s,
+                        CASE WHEN bool_or({lower_better}) THEN min(result) ELSE max(result) END AS best
+                 FROM {relation} AS x WHERE (system = ? OR system_name = ?) AND valid
+                 GROUP BY ALL) AS b
+               ON r.family = b.family AND r.round = b.round AND coalesce(r.mlperf_model, r.benchmark) = b.k
+                  AND coalesce(r.scenario, '') = b.s)"""
+    return sql, [*params, *params, baseline, baseline]
 
 
 def _root_prefix(prepared: PreparedSource) -> str:
@@ -230,9 +251,14 @@ class Store:
 
     # ---- query --------------------------------------------------------------------
     @property
-    def columns(self) -> list[str]:
+    def stored_columns(self) -> list[str]:
         return [r[0] for r in self.con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' ORDER BY ordinal_position").fetchall()]
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column `find` knows: stored ones, then derived metrics."""
+        return self.stored_columns + [m.name for m in self.metrics()]
 
     def find(
         self,
@@ -241,8 +267,21 @@ class Store:
         columns: str | Sequence[str] | None = None,
         sort: str | None = None,
         limit: int | None = None,
+        constraint: str | Sequence[str] | None = None,
+        baseline: str | None = None,
     ) -> ResultSet:
-        query = build_query(self.columns, tags=tags, where=where, columns=columns, sort=sort, limit=limit)
+        """Results with all `tags`, matching `where` and every named `constraint`; with a
+        `baseline` system, a `speedup` column (see `speedup_relation`)."""
+        where = self._with_constraints(where, constraint)
+        relation, rel_params = derived.relation(self.stored_columns, self.metrics())
+        available = self.columns
+        if baseline:
+            relation, rel_params = speedup_relation(relation, rel_params, baseline)
+            available = available + ["speedup"]
+        if isinstance(columns, str) and columns.strip() == "*":
+            columns = available
+        query = build_query(available, tags=tags, where=where, columns=columns, sort=sort, limit=limit,
+                            table=f"{relation} AS results", table_params=rel_params)
         cur = self.con.cursor()
         try:
             table = cur.sql(query.sql, params=query.params).to_arrow_table()
@@ -254,6 +293,153 @@ class Store:
         finally:
             cur.close()
         return ResultSet(table)
+
+    # ---- derived metrics and constraints ---------------------------------------------
+    def metrics(self) -> list[derived.Metric]:
+        """Built-in and user-defined derived metrics."""
+        cur = self.con.cursor()
+        try:
+            rows = cur.execute("SELECT name, expression, description, units FROM derived ORDER BY name").fetchall()
+        finally:
+            cur.close()
+        base = self.stored_columns + sorted(derived.BUILTIN_NAMES)
+        out = list(derived.BUILTIN)
+        for name, expression, description, units in rows:
+            out.append(derived.user_metric(name, expression, description, units, base))
+        return out
+
+    def derive(self, name: str, expression: str, description: str | None = None, units: str | None = None,
+               replace: bool = False) -> derived.Metric:
+        """Define (or with `replace`, redefine) a derived metric from the `--where`
+        language. It is checked on every stored row now: an unknown column, a type
+        mismatch or an overflow is refused here, not at the next `find`."""
+        existing = {m.name for m in self.metrics() if not m.builtin}
+        taken = [c for c in self.columns if not (replace and c in existing)]
+        name = derived.check_name(name, taken)
+        metric = derived.user_metric(name, expression, description, units,
+                                     self.stored_columns + sorted(derived.BUILTIN_NAMES))
+        relation, params = derived.relation(self.stored_columns, [*derived.BUILTIN, metric])
+        try:
+            infinite = self.con.execute(f'SELECT count("{name}"), count(*) FILTER (WHERE NOT isfinite(TRY_CAST("{name}" AS DOUBLE))) '
+                                        f"FROM {relation} AS results", params).fetchone()[1]
+        except duckdb.Error as exc:
+            raise ExpressionError(f"{name}: {str(exc).splitlines()[0]}") from None
+        if infinite:
+            raise ExpressionError(f"{name}: overflows to infinity on {infinite} result(s); rescale the expression")
+        self.con.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?, ?, ?)",
+                         [name, expression, description, units, _dt.datetime.now()])
+        return metric
+
+    def drop_metric(self, name: str) -> bool:
+        return bool(self.con.execute("DELETE FROM derived WHERE name = ? RETURNING name", [name.lower()]).fetchall())
+
+    def add_constraint(self, name: str, expression: str, description: str | None = None) -> None:
+        """Save a named filter, usable as `find(constraint=name)`."""
+        name = name.strip()
+        if not name or len(name) > 100 or any(c in name for c in ",\n\r"):
+            raise ExpressionError(f"constraint name {name!r}: a short name without commas")
+        self.find(where=expression, columns="uid", limit=0)  # refuse what cannot be applied
+        self.con.execute("INSERT OR REPLACE INTO constraints VALUES (?, ?, ?, ?)",
+                         [name, expression, description, _dt.datetime.now()])
+
+    def constraints(self) -> list[dict[str, Any]]:
+        cur = self.con.cursor()
+        try:
+            return cur.sql("SELECT name, expression, description FROM constraints ORDER BY name").to_arrow_table().to_pylist()
+        finally:
+            cur.close()
+
+    def drop_constraint(self, name: str) -> bool:
+        return bool(self.con.execute("DELETE FROM constraints WHERE name = ? RETURNING name", [name]).fetchall())
+
+    def _with_constraints(self, where: str | None, names: str | Sequence[str] | None) -> str | None:
+        if not names:
+            return where
+        wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
+        saved = {c["name"]: c["expression"] for c in self.constraints()}
+        parts = []
+        for n in wanted:
+            if n not in saved:
+                raise ExpressionError(f"no constraint named {n!r} (see `mlperf-explorer constraint list`)")
+            parts.append(f"({saved[n]})")
+        if where and where.strip():
+            parts.append(f"({where})")
+        return " and ".join(parts)
+
+    # ---- annotations ----------------------------------------------------------------
+    def annotate(self, uid: str, report: str | None = None, note: str | None = None, status: str | None = None,
+                 by: str | None = None) -> Annotation:
+        """Attach a reproducibility report (URL or local file) and/or a note to a result."""
+        if self.get(uid) is None:
+            raise AnnotationError(f"no result with uid {uid!r}")
+        if report and "://" not in report and os.path.isfile(os.path.expanduser(report)):
+            report = "file://" + os.path.abspath(os.path.expanduser(report))
+        a = new_annotation(uid, report, note, status, by)
+        self._store_annotations([a])
+        path = jsonl_path(self.path)
+        if path:
+            append_jsonl(path, [a])
+        return a
+
+    def annotations(self, uid: str | None = None) -> list[dict[str, Any]]:
+        cur = self.con.cursor()
+        try:
+            sql = 'SELECT id, uid, report, note, status, "by", strftime(created_at, \'%Y-%m-%dT%H:%M:%S.%fZ\') AS created_at FROM annotations'
+            rows = cur.sql(sql + (" WHERE uid = ?" if uid else "") + " ORDER BY created_at, id",
+                           params=[uid] if uid else None).to_arrow_table().to_pylist()
+        finally:
+            cur.close()
+        return rows
+
+    def export_annotations(self, path: str) -> int:
+        rows = self.annotations()
+        with open(path, "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n")
+        return len(rows)
+
+    def import_annotations(self, path: str) -> int:
+        """Merge a JSON Lines file of annotations (ids already present are skipped)."""
+        incoming = read_jsonl(path)
+        have = {r["id"] for r in self.annotations()}
+        new = [a for a in incoming if a.id not in have]
+        self._store_annotations(new)
+        mine = jsonl_path(self.path)
+        if mine and new and os.path.abspath(mine) != os.path.abspath(path):
+            append_jsonl(mine, new)
+        return len(new)
+
+    def _store_annotations(self, items: list[Annotation]) -> None:
+        for a in items:
+            created = _dt.datetime.strptime(a.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+            self.con.execute("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             [a.id, a.uid, a.report, a.note, a.status, a.by, created])
+
+    def export(self, fmt: str, output: str, tags: str | Sequence[str] | None = None, where: str | None = None) -> dict[str, Any]:
+        """Write every matching result to `output`: `csv`, `json`, `jsonl` (a file),
+        `parquet` (a folder partitioned family=/round=) or `cm` (a folder of CM
+        experiments). Returns what was written."""
+        from .formats import write_parquet_partitioned, write_rows
+        from .formats.cm import write_cm
+
+        fmt = fmt.lower()
+        if fmt not in ("csv", "json", "jsonl", "parquet", "cm"):
+            raise ValueError(f"unknown export format {fmt!r}: use csv, json, jsonl, parquet or cm")
+        rows = self.find(tags=tags, where=where, columns="*", sort="uid")
+        table = rows.to_arrow()
+        if fmt == "parquet":
+            files = write_parquet_partitioned(self.con, table, output)
+            return {"format": fmt, "output": output, "results": len(rows), "files": len(files)}
+        if fmt == "cm":
+            if os.path.isdir(os.path.join(output, "experiment")) and os.listdir(os.path.join(output, "experiment")):
+                raise ValueError(f"{output}: already holds CM experiments; export into an empty folder")
+            reports: dict[str, list] = {}
+            for a in self.annotations():
+                reports.setdefault(a["uid"], []).append({k: v for k, v in a.items() if k != "uid"})
+            counts = write_cm(rows.records(), output, reports=reports)
+            return {"format": fmt, "output": output, "results": len(rows), "experiments": len(counts)}
+        write_rows(table, fmt, output)
+        return {"format": fmt, "output": output, "results": len(rows)}
 
     def get(self, uid: str) -> dict[str, Any] | None:
         cur = self.con.cursor()
@@ -267,6 +453,7 @@ class Store:
             system = cur.sql("SELECT description FROM systems WHERE source_id = ? AND division = ? AND submitter = ? AND system = ?",
                              params=[result["source_id"], result["division"], result["submitter"], result["system"]]).fetchall()
             result["system_description"] = json.loads(system[0][0]) if system and system[0][0] else None
+            result["annotations"] = self.annotations(uid)
             result["warnings"] = cur.sql(
                 "SELECT path, line, message FROM warnings WHERE source_id = ? AND (path = ? OR starts_with(path, ?)) ORDER BY path, line",
                 params=[result["source_id"], result["location"], result["location"] + "/"]).to_arrow_table().to_pylist()

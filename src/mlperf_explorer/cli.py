@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .api import ExpressionError, SourceError, open_store
+from .api import AnnotationError, ExpressionError, SourceError, open_store
 from .formats import write_rows
 
 app = typer.Typer(
@@ -189,9 +189,16 @@ def find(
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many rows (table format shows 50 by default)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json, jsonl or parquet."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
+    constraint: Optional[str] = typer.Option(None, "--constraint", help="Saved filters to apply (comma-separated names; see `constraint list`)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Add a `speedup` column over this system (name or system_name), same round, model and scenario."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Find results by tags and filters."""
+    """Find results by tags and filters.
+
+    Derived metrics (perf_per_watt, energy_per_sample_j, result_per_accelerator,
+    result_per_node, energy_per_run_j, accelerator_minutes, and your own from `derive`)
+    work in --columns, --where and --sort like stored columns.
+    """
     fmt = fmt.lower()
     if fmt not in ("table", "csv", "json", "jsonl", "parquet"):
         _fail(f"unknown format {fmt!r}: use table, csv, json, jsonl or parquet")
@@ -200,7 +207,8 @@ def find(
     store = open_store(db, read_only=True)
     page = limit if limit is not None else (TABLE_PAGE + 1 if fmt == "table" else None)
     try:
-        rows = store.find(tags=tags, where=where, columns=columns, sort=sort, limit=page)
+        rows = store.find(tags=tags, where=where, columns=columns, sort=sort, limit=page,
+                          constraint=constraint, baseline=baseline)
     except ExpressionError as exc:
         _fail(str(exc))
     finally:
@@ -224,6 +232,184 @@ def find(
     write_rows(rows.to_arrow(), fmt, output)
 
 
+@app.command()
+def export(
+    fmt: str = typer.Option(..., "--format", "-f", help="cm (CM experiment folders), csv, json, jsonl or parquet (a folder partitioned by family and round)."),
+    output: str = typer.Option(..., "--output", "-o", help="The file (csv, json, jsonl) or folder (parquet, cm) to write."),
+    tags: Optional[str] = typer.Option(None, "--tags", "-t", help="Only results with all these tags (-tag excludes)."),
+    where: Optional[str] = typer.Option(None, "--where", "-w", help="Only results matching this filter expression."),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+) -> None:
+    """Export every matching result, with all its columns.
+
+    `--format cm` writes experiment/<alias>/_cm.json and <timestamp>/cm-result.json, as the
+    MLCommons CM results repository does (and `import` reads back). `--format parquet`
+    writes OUTPUT/family=F/round=R/*.parquet with the store's column names and types.
+    """
+    store = open_store(db, read_only=True)
+    try:
+        info = store.export(fmt, output, tags=tags, where=where)
+    except (ExpressionError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(info))
+    else:
+        extra = f" in {info['experiments']} experiments" if "experiments" in info else (
+            f" in {info['files']} files" if "files" in info else "")
+        print(f"{info['results']:,} results written to {output}{extra}", file=sys.stderr)
+
+
+@app.command()
+def derive(
+    name: str = typer.Argument(..., help="The new column's name (lower case, digits, _)."),
+    expression: str = typer.Argument(..., help="In the --where language, e.g. \"result / (accelerators_per_node * number_of_nodes)\"."),
+    description: Optional[str] = typer.Option(None, "--description", "-d", help="What it means, shown by `metrics`."),
+    units: Optional[str] = typer.Option(None, "--units", help="Its units."),
+    replace: bool = typer.Option(False, "--replace", help="Redefine an existing metric of yours."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Define a derived metric, stored in the database and usable in find, sort and exports.
+
+    The expression is checked on every stored result now: unknown columns, type mismatches
+    and overflows are refused with the reason. Division by zero gives an empty value."""
+    store = open_store(db)
+    try:
+        metric = store.derive(name, expression, description, units, replace=replace)
+    except ExpressionError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    print(f"metric {metric.name} = {expression}", file=sys.stderr)
+
+
+@app.command()
+def metrics(
+    drop: Optional[str] = typer.Option(None, "--drop", help="Remove one of your metrics."),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List the derived metrics (built in and yours), with descriptions and units."""
+    store = open_store(db, read_only=drop is None)
+    try:
+        if drop:
+            if not store.drop_metric(drop):
+                _fail(f"no metric of yours named {drop!r}")
+            return
+        items = [{"name": m.name, "builtin": m.builtin, "units": m.units, "description": m.description,
+                  "expression": m.expression} for m in store.metrics()]
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(items, indent=2))
+        return
+    table = Table(header_style="bold")
+    for c in ("name", "units", "description"):
+        table.add_column(c, overflow="fold")
+    for m in items:
+        table.add_row(m["name"], m["units"], m["description"] if m["builtin"] else f"{m['description']} [= {m['expression']}]")
+    out.print(table)
+
+
+constraint_app = typer.Typer(help="Saved filters (constraints), used as `find --constraint NAME`.", no_args_is_help=True)
+app.add_typer(constraint_app, name="constraint")
+
+
+@constraint_app.command("add")
+def constraint_add(
+    name: str = typer.Argument(..., help="A short name, e.g. available-only."),
+    expression: str = typer.Argument(..., help="A --where expression, e.g. \"availability = 'available'\"."),
+    description: Optional[str] = typer.Option(None, "--description", "-d"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Save a named filter."""
+    store = open_store(db)
+    try:
+        store.add_constraint(name, expression, description)
+    except ExpressionError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@constraint_app.command("list")
+def constraint_list(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List saved filters."""
+    store = open_store(db, read_only=True)
+    try:
+        items = store.constraints()
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(items, indent=2))
+        return
+    for c in items:
+        print(f"{c['name']}: {c['expression']}" + (f"  ({c['description']})" if c["description"] else ""))
+
+
+@constraint_app.command("remove")
+def constraint_remove(name: str, db: Optional[str] = DbOption) -> None:
+    """Remove a saved filter."""
+    store = open_store(db)
+    try:
+        if not store.drop_constraint(name):
+            _fail(f"no constraint named {name!r}")
+    finally:
+        store.close()
+
+
+@app.command()
+def annotate(
+    uid: str = typer.Argument(..., help="The result's uid (from `find`)."),
+    report: Optional[str] = typer.Option(None, "--report", help="A reproducibility report: URL or local file."),
+    note: Optional[str] = typer.Option(None, "--note", help="Free text."),
+    status: Optional[str] = typer.Option(None, "--status", help="reproduced, failed or partial."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who reproduced it."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Attach a reproducibility report or note to a result. Kept in the store and appended
+    to RESULTS.annotations.jsonl next to it (share that file through git); it survives
+    re-imports, as it keys on the result's stable uid."""
+    store = open_store(db)
+    try:
+        a = store.annotate(uid.strip(), report=report, note=note, status=status, by=by)
+    except AnnotationError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    print(f"annotation {a.id} added to {a.uid}", file=sys.stderr)
+
+
+annotations_app = typer.Typer(help="Share annotations as JSON Lines files.", no_args_is_help=True)
+app.add_typer(annotations_app, name="annotations")
+
+
+@annotations_app.command("export")
+def annotations_export(path: str = typer.Argument(..., help="JSON Lines file to write."), db: Optional[str] = DbOption) -> None:
+    """Write every annotation to a JSON Lines file."""
+    store = open_store(db, read_only=True)
+    try:
+        n = store.export_annotations(path)
+    finally:
+        store.close()
+    print(f"{n} annotations written to {path}", file=sys.stderr)
+
+
+@annotations_app.command("import")
+def annotations_import(path: str = typer.Argument(..., help="JSON Lines file to merge."), db: Optional[str] = DbOption) -> None:
+    """Merge annotations from a JSON Lines file (ones already present are skipped)."""
+    store = open_store(db)
+    try:
+        n = store.import_annotations(path)
+    except (AnnotationError, OSError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    print(f"{n} new annotations from {path}", file=sys.stderr)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -243,7 +429,7 @@ def show(
     """Show one result with its runs and warnings."""
     store = open_store(db, read_only=True)
     try:
-        result = store.get(uid)
+        result = store.get(uid.strip())
     finally:
         store.close()
     if result is None:
@@ -251,7 +437,7 @@ def show(
     if as_json:
         print(json.dumps(result, indent=2, default=str))
         return
-    skip = {"runs", "warnings", "system_description", "measurements", "tags"}
+    skip = {"runs", "warnings", "system_description", "measurements", "tags", "annotations"}
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
@@ -265,6 +451,11 @@ def show(
         out.print("\nruns:", highlight=False)
         for run in result["runs"]:
             out.print(f"  {run['run']}: {_cell(run['result'])} ({'valid' if run['valid'] else 'INVALID'}, {run['log_scenario']})", highlight=False, markup=False)
+    if result.get("annotations"):
+        out.print("\nreproducibility reports and notes:", highlight=False)
+        for a in result["annotations"]:
+            head = " ".join(x for x in (a["created_at"][:10], a["status"] or "", f"by {a['by']}" if a["by"] else "") if x)
+            out.print(f"  {head}: {a['report'] or ''} {a['note'] or ''}".rstrip(), highlight=False, markup=False)
     if result["warnings"]:
         out.print("\nwarnings:", highlight=False)
         for w in result["warnings"]:

@@ -27,7 +27,7 @@ def write_rows(table: pa.Table, fmt: str, output: str | None) -> None:
     try:
         rows = table.to_pylist()
         if fmt == "csv":
-            writer = csv.writer(stream)
+            writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(table.column_names)
             for r in rows:
                 writer.writerow(["" if r[c] is None else _plain(r[c]) for c in table.column_names])
@@ -42,3 +42,21 @@ def write_rows(table: pa.Table, fmt: str, output: str | None) -> None:
     finally:
         if output:
             stream.close()
+
+
+def write_parquet_partitioned(con, table: pa.Table, out_dir: str) -> list[str]:
+    """Parquet files under `out_dir/family=F/round=R/`, every column kept in every file (so
+    Spark, Trino or DuckDB read them with or without hive partitioning) with the store's
+    types. Returns the files written."""
+    import glob
+    import os
+
+    cur = con.cursor()
+    try:
+        cur.register("export_rows", table)
+        target = out_dir.replace("'", "''")
+        cur.execute(f"COPY (SELECT * FROM export_rows) TO '{target}' "
+                    "(FORMAT PARQUET, PARTITION_BY (family, round), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)")
+    finally:
+        cur.close()
+    return sorted(glob.glob(os.path.join(out_dir, "family=*", "round=*", "*.parquet")))

@@ -214,7 +214,12 @@ def build_result(
 
     valid = values.get("result_validity") == "VALID" and not detail_errors and off.value is not None
 
-    inferences_per_joule = per_joule(scenario, off.value, power_value)
+    # A MultiStream result inferred from a SingleStream run stands for queries of 8 samples
+    # (its energy per query is scaled the same way, see power.py); otherwise as logged.
+    samples_per_query = _first_number(values, "effective_samples_per_query")
+    if scenario == "MultiStream" and off.inferred and not rules.legacy_multistream:
+        samples_per_query = 8.0
+    inferences_per_joule = per_joule(scenario, off.value, power_value, samples_per_query)
 
     record: dict[str, Any] = {
         "uid": make_uid(FAMILY, rules.round, rf.division, rf.submitter, rf.system, rf.model, scenario),
@@ -261,7 +266,7 @@ def build_result(
         "tpot_mean_ms": _ms(values, "result_time_per_output_token_mean_ns"),
         "tpot_p99_ms": _ms(values, "result_time_per_output_token_99.00_percentile_ns"),
         "target_qps": _first_number(values, "effective_target_qps"),
-        "samples_per_query": _first_number(values, "effective_samples_per_query"),
+        "samples_per_query": samples_per_query,
         "query_count": _first_number(values, "result_query_count"),
         "min_duration_ms": _first_number(values, "effective_min_duration_ms"),
         "performance_sample_count": _first_number(values, "effective_performance_sample_count"),

@@ -136,12 +136,17 @@ def power_metric(
     return energy, "millijoules"
 
 
-def per_joule(scenario: str, result: float | None, power: float | None) -> float | None:
+def per_joule(scenario: str, result: float | None, power: float | None,
+              samples_per_query: float | None = None) -> float | None:
     """Inferences per joule from a result and its power result: throughput scenarios divide
     samples (or queries) per second by Watts; latency scenarios report millijoules per
-    query, so samples per query x 1000 / millijoules (MultiStream queries hold 8 samples)."""
+    query, so samples per query x 1000 / millijoules (1 for SingleStream; MultiStream's
+    queries hold 8 samples unless the run logged otherwise). `query.derived.perf_per_watt`
+    is the same rule over stored columns."""
     if not power or result is None:
         return None
     if scenario in ("Offline", "Server", "Interactive"):
         return result / power
-    return (8 if scenario == "MultiStream" else 1) * 1000 / power
+    if scenario == "MultiStream":
+        return (samples_per_query or 8) * 1000 / power
+    return 1000 / power

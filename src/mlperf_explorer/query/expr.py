@@ -14,6 +14,7 @@ pasted into SQL. Anything outside the grammar is an `ExpressionError` naming the
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -203,8 +204,8 @@ class _Parser:
         while self.is_op("*", "/", "%"):
             op = self.take().text
             right = self.unary()
-            if op == "/":
-                left = f"({left} / NULLIF({right}, 0))"
+            if op in ("/", "%"):  # x / 0 is NULL, never an error (DuckDB 2 raises by default)
+                left = f"({left} {op} NULLIF({right}, 0))"
             else:
                 left = f"({left} {op} {right})"
         return left
@@ -222,6 +223,8 @@ class _Parser:
         t = self.take()
         if t.kind == "number":
             value = float(t.text)
+            if not math.isfinite(value) or abs(value) > 1e300:
+                raise ExpressionError(f"number {t.text[:20]!r} at position {t.pos + 1} is out of range")
             if value == int(value) and abs(value) < 2**62 and re.fullmatch(r"\d+", t.text):
                 return self.param(int(t.text))
             return self.param(value)

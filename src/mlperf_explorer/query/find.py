@@ -47,7 +47,10 @@ def build_query(
     sort: str | None = None,
     limit: int | None = None,
     table: str = "results",
+    table_params: Sequence[Any] = (),
 ) -> Query:
+    """`table` may be a derived relation (see derived.py) whose own parameters,
+    `table_params`, come first."""
     avail = {c.lower(): c for c in available}
     if columns is None or columns == "" or columns == []:
         cols = [c for c in DEFAULT_COLUMNS if c in avail.values()]
@@ -63,7 +66,7 @@ def build_query(
                 raise ExpressionError(f"unknown column {c!r}; see `mlperf-explorer find --columns '*'` for all")
             cols.append(avail[c.lower()])
     clauses: list[str] = []
-    params: list[Any] = []
+    params: list[Any] = list(table_params)
     want, reject = parse_tags(tags)
     if want:
         clauses.append("list_has_all(tags, ?::VARCHAR[])")

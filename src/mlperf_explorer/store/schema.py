@@ -113,6 +113,18 @@ DDL = [
         source_id VARCHAR, path VARCHAR, size BIGINT, mtime_ns BIGINT)""",
 ]
 
+# What users add, which no import touches: derived metrics, saved filters, annotations.
+DDL += [
+    """CREATE TABLE IF NOT EXISTS derived (
+        name VARCHAR PRIMARY KEY, expression VARCHAR, description VARCHAR, units VARCHAR,
+        created_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS constraints (
+        name VARCHAR PRIMARY KEY, expression VARCHAR, description VARCHAR, created_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS annotations (
+        id VARCHAR PRIMARY KEY, uid VARCHAR, report VARCHAR, note VARCHAR, status VARCHAR,
+        "by" VARCHAR, created_at TIMESTAMP)""",
+]
+
 # Columns added to other tables after their first release: (table, column, type).
 ADDED_COLUMNS = [
     ("sources", "commit", "VARCHAR"),

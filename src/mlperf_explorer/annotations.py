@@ -1,0 +1,93 @@
+"""Reproducibility reports and notes attached to results.
+
+An annotation keys on a result's stable uid, so it survives every re-import of its round.
+Each one is kept twice: in the store (for `show`, `find` and exports) and appended to a plain
+JSON Lines file next to the database (`results.annotations.jsonl` beside
+`results.duckdb`), which a team can commit to git and merge; `annotations import` reads such
+a file back, skipping annotations already present (same id).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+STATUSES = ("reproduced", "failed", "partial")
+
+
+class AnnotationError(ValueError):
+    """An annotation that cannot be stored; one line for the user."""
+
+
+@dataclass
+class Annotation:
+    id: str
+    uid: str
+    report: str | None
+    note: str | None
+    status: str | None
+    by: str | None
+    created_at: str  # ISO 8601, UTC
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_annotation(uid: str, report: str | None = None, note: str | None = None, status: str | None = None,
+                   by: str | None = None, now: _dt.datetime | None = None) -> Annotation:
+    if not (report or note):
+        raise AnnotationError("an annotation needs a --report (URL or file) or a --note")
+    if status is not None and status not in STATUSES:
+        raise AnnotationError(f"status {status!r}: use one of {', '.join(STATUSES)}")
+    for label, text in (("report", report), ("note", note), ("by", by)):
+        if text is not None and len(text) > 10000:
+            raise AnnotationError(f"{label} is longer than 10,000 characters")
+    created = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    ident = hashlib.sha1("|".join((uid, report or "", note or "", status or "", by or "", created)).encode()).hexdigest()[:16]
+    return Annotation(ident, uid, report, note, status, by, created)
+
+
+def from_dict(d: dict[str, Any], where: str) -> Annotation:
+    try:
+        a = Annotation(str(d["id"]), str(d["uid"]), d.get("report"), d.get("note"), d.get("status"), d.get("by"),
+                       str(d["created_at"]))
+    except (KeyError, TypeError) as exc:
+        raise AnnotationError(f"{where}: not an annotation (missing {exc})") from None
+    if a.status is not None and a.status not in STATUSES:
+        raise AnnotationError(f"{where}: status {a.status!r} is not one of {', '.join(STATUSES)}")
+    return a
+
+
+def jsonl_path(db_path: str) -> str | None:
+    """The shared file next to a database file (none for an in-memory store)."""
+    if not db_path or db_path == ":memory:":
+        return None
+    base = db_path[:-7] if db_path.endswith(".duckdb") else db_path
+    return base + ".annotations.jsonl"
+
+
+def append_jsonl(path: str, annotations: Iterable[Annotation]) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        for a in annotations:
+            f.write(json.dumps(a.as_dict(), sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: str) -> list[Annotation]:
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+            except ValueError:
+                raise AnnotationError(f"{path}:{lineno}: not JSON") from None
+            if not isinstance(d, dict):
+                raise AnnotationError(f"{path}:{lineno}: not an annotation object")
+            out.append(from_dict(d, f"{path}:{lineno}"))
+    return out
