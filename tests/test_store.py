@@ -111,3 +111,22 @@ def test_get_returns_runs_and_warnings(tmp_path, v30):
         result = store.get(uid)
         assert result["uid"] == uid and result["runs"] and result["runs"][0]["run"] == "run_1"
         assert store.get("nope") is None
+
+
+def test_a_store_from_an_older_version_opens_read_only(tmp_path, v30):
+    """Schema 1 had no derived/constraints/annotations tables: reading it must still work,
+    and a table name never resolves to a Python variable (DuckDB replacement scans)."""
+    db = str(tmp_path / "old.duckdb")
+    with mlperf_explorer.open_store(db) as store:
+        store.import_source(str(v30))
+        before = store.find(columns="uid").records()
+        store.con.execute("DROP TABLE derived; DROP TABLE constraints; DROP TABLE annotations")
+        store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with mlperf_explorer.open_store(db, read_only=True) as store:
+        assert store.find(columns="uid").records() == before
+        assert store.annotations() == [] and [m.name for m in store.metrics()][0] == "perf_per_watt"
+        import pyarrow as pa
+
+        sneaky = pa.table({"x": [1]})  # noqa: F841 - a Python variable a query could name
+        with pytest.raises(duckdb.Error):
+            store.con.execute("SELECT * FROM sneaky").fetchall()

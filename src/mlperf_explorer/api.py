@@ -120,9 +120,27 @@ class Store:
         self.path = path or database.default_path()
         self.read_only = read_only
         self.con = database.connect(self.path, read_only=read_only)
+        self._stored_columns: list[str] | None = None
+        self._metrics: list[derived.Metric] | None = None  # until derive/drop_metric
 
     def close(self) -> None:
         self.con.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own for one query (settings are per connection)."""
+        return database.configure(self.con.cursor())
+
+    @property
+    def stored_columns(self) -> list[str]:
+        if self._stored_columns is None:
+            cur = self._cursor()
+            try:
+                self._stored_columns = [r[0] for r in cur.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' "
+                    "ORDER BY ordinal_position").fetchall()]
+            finally:
+                cur.close()
+        return self._stored_columns
 
     def __enter__(self) -> "Store":
         return self
@@ -154,7 +172,7 @@ class Store:
         """Bring imported sources up to date, re-parsing only what changed: by commit diff
         for git, by file size and time for folders, by content hash for archives. `source`
         (a location, URL or source id) limits it to one source."""
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             rows = cur.sql("SELECT * FROM sources ORDER BY family, round, location").to_arrow_table().to_pylist()
         finally:
@@ -202,7 +220,7 @@ class Store:
             return self._ingest(prepared, started, progress, workers, manifest=manifest, units=units, mode="partial")
 
     def _manifest(self, source_id: str) -> dict[str, tuple[int, int]] | None:
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             rows = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ?", [source_id]).fetchall()
         finally:
@@ -251,11 +269,6 @@ class Store:
 
     # ---- query --------------------------------------------------------------------
     @property
-    def stored_columns(self) -> list[str]:
-        return [r[0] for r in self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' ORDER BY ordinal_position").fetchall()]
-
-    @property
     def columns(self) -> list[str]:
         """Every column `find` knows: stored ones, then derived metrics."""
         return self.stored_columns + [m.name for m in self.metrics()]
@@ -282,7 +295,7 @@ class Store:
             columns = available
         query = build_query(available, tags=tags, where=where, columns=columns, sort=sort, limit=limit,
                             table=f"{relation} AS results", table_params=rel_params)
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             table = cur.sql(query.sql, params=query.params).to_arrow_table()
         except duckdb.Error as exc:
@@ -297,7 +310,9 @@ class Store:
     # ---- derived metrics and constraints ---------------------------------------------
     def metrics(self) -> list[derived.Metric]:
         """Built-in and user-defined derived metrics."""
-        cur = self.con.cursor()
+        if self._metrics is not None:
+            return self._metrics
+        cur = self._cursor()
         try:
             rows = cur.execute("SELECT name, expression, description, units FROM derived ORDER BY name").fetchall()
         finally:
@@ -306,6 +321,7 @@ class Store:
         out = list(derived.BUILTIN)
         for name, expression, description, units in rows:
             out.append(derived.user_metric(name, expression, description, units, base))
+        self._metrics = out
         return out
 
     def derive(self, name: str, expression: str, description: str | None = None, units: str | None = None,
@@ -328,9 +344,11 @@ class Store:
             raise ExpressionError(f"{name}: overflows to infinity on {infinite} result(s); rescale the expression")
         self.con.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?, ?, ?)",
                          [name, expression, description, units, _dt.datetime.now()])
+        self._metrics = None
         return metric
 
     def drop_metric(self, name: str) -> bool:
+        self._metrics = None
         return bool(self.con.execute("DELETE FROM derived WHERE name = ? RETURNING name", [name.lower()]).fetchall())
 
     def add_constraint(self, name: str, expression: str, description: str | None = None) -> None:
@@ -343,7 +361,7 @@ class Store:
                          [name, expression, description, _dt.datetime.now()])
 
     def constraints(self) -> list[dict[str, Any]]:
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             return cur.sql("SELECT name, expression, description FROM constraints ORDER BY name").to_arrow_table().to_pylist()
         finally:
@@ -382,7 +400,7 @@ class Store:
         return a
 
     def annotations(self, uid: str | None = None) -> list[dict[str, Any]]:
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             sql = 'SELECT id, uid, report, note, status, "by", strftime(created_at, \'%Y-%m-%dT%H:%M:%S.%fZ\') AS created_at FROM annotations'
             rows = cur.sql(sql + (" WHERE uid = ?" if uid else "") + " ORDER BY created_at, id",
@@ -442,7 +460,7 @@ class Store:
         return {"format": fmt, "output": output, "results": len(rows)}
 
     def get(self, uid: str) -> dict[str, Any] | None:
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             rows = cur.sql("SELECT * FROM results WHERE uid = ?", params=[uid]).to_arrow_table().to_pylist()
             if not rows:
@@ -462,7 +480,7 @@ class Store:
             cur.close()
 
     def status(self) -> dict[str, Any]:
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             rounds = cur.sql("""
                 SELECT s.source_id, s.family, s.round, s.kind, s.location, s.ref, s."commit", s.imported_at,
@@ -486,7 +504,7 @@ class Store:
         sql += " ORDER BY family, round, path, line"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return self.con.cursor().sql(sql, params=params).to_arrow_table().to_pylist()
+        return self._cursor().sql(sql, params=params).to_arrow_table().to_pylist()
 
 
 def _attach_warnings(records: list[dict], problems: list[Problem]) -> list[dict]:

@@ -410,6 +410,30 @@ def annotations_import(path: str = typer.Argument(..., help="JSON Lines file to 
     print(f"{n} new annotations from {path}", file=sys.stderr)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (127.0.0.1: this machine only)."),
+    port: int = typer.Option(8000, "--port", help="Port."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the playground in a browser."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Serve the playground: leaderboards, charts, compare, results; every page has a
+    permalink and a JSON twin (add .json), described at /docs."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    application = create_app(db)
+    url = f"http://{host}:{port}/"
+    print(f"playground at {url} (Ctrl-C stops it)", file=sys.stderr)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

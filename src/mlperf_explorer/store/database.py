@@ -42,14 +42,44 @@ def connect(path: str | None = None, read_only: bool = False) -> duckdb.DuckDBPy
     path = os.path.expanduser(path) if path else default_path()
     if path != ":memory:":
         if read_only and not os.path.exists(path):
-            con = duckdb.connect(":memory:")
+            con = _open(":memory:", False)
             ensure_schema(con)
             return con
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    con = duckdb.connect(path, read_only=read_only)
+    read_only = read_only and path != ":memory:"
+    con = _open(path, read_only)
     if not read_only:
         ensure_schema(con)
+    elif not schema_is_current(con):
+        # A store written by an older version: bring its schema up to date once (tables and
+        # columns are only ever added), then read it as asked.
+        con.close()
+        writer = _open(path, False)
+        try:
+            ensure_schema(writer)
+        finally:
+            writer.close()
+        con = _open(path, True)
     return con
+
+
+def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    return configure(duckdb.connect(path, read_only=read_only))
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Per-connection settings (cursors are connections of their own): a table name must
+    never resolve to a Python variable of the caller (DuckDB's replacement scans)."""
+    con.execute("SET python_enable_replacements = false")
+    return con
+
+
+def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,7 +3,7 @@ web layer and exports rely on them, so columns are only ever added, never rename
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: origin, sources.commit, source_files, derived, constraints, annotations
 
 # (name, DuckDB type). One table holds every family; columns a family does not have are NULL.
 RESULT_COLUMNS: list[tuple[str, str]] = [

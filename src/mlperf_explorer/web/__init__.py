@@ -1,0 +1,1 @@
+"""The web playground (`mlperf-explorer serve`): see app.py."""

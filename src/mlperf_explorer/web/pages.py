@@ -1,0 +1,335 @@
+"""The data behind each playground page, as plain dicts: the HTML templates render them and
+the JSON twins return them unchanged, so both always agree (the Datasette pattern).
+
+Every filter a page takes arrives as query parameters (the permalink), becomes tags and a
+`--where` expression with quoted literals, and goes through `Store.find`; nothing from the
+URL reaches SQL as text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..api import Store
+
+LOWER_IS_BETTER = ("Latency (ms)", "min.")
+LEADERBOARD_COLUMNS = [
+    "uid", "submitter", "system_name", "result", "result_units", "power_result", "power_units",
+    "perf_per_watt", "result_per_accelerator", "accelerator_model_name", "accelerators_per_node",
+    "model", "scenario", "division", "availability", "valid", "system",
+]
+FACETS = ["division", "system_type", "submitter", "accelerator_model_name", "availability", "scenario", "mlperf_model"]
+PAGE_SIZE = 200
+
+
+def round_key(name: str) -> tuple[int, ...]:
+    """'v10.0' after 'v9.1': rounds sort by number, not text."""
+    try:
+        return tuple(int(x) for x in name.lstrip("v").split("."))
+    except ValueError:
+        return (-1,)
+
+
+def lit(text: str) -> str:
+    """A string literal of the expression language."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+@dataclass
+class Filters:
+    """The leaderboard and chart filters, as the URL carries them."""
+
+    family: str = "inference"
+    round: str = ""
+    division: str = ""
+    system_type: str = ""
+    model: str = ""  # the MLPerf model (or training benchmark)
+    scenario: str = ""
+    submitter: str = ""
+    accelerator: str = ""
+    accelerators: int | None = None
+    availability: str = ""
+    power: bool = False
+    valid: bool = False
+    q: str = ""
+    constraint: str = ""
+    sort: str = ""
+    extra: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> "Filters":
+        def flag(name: str) -> bool:
+            return str(params.get(name, "")).lower() in ("1", "true", "on", "yes")
+
+        try:
+            accelerators = int(params["accelerators"]) if params.get("accelerators") else None
+        except ValueError:
+            accelerators = None
+        return cls(
+            family=params.get("family") or "inference", round=params.get("round", ""), division=params.get("division", ""),
+            system_type=params.get("system_type", ""), model=params.get("model", ""), scenario=params.get("scenario", ""),
+            submitter=params.get("submitter", ""), accelerator=params.get("accelerator", ""), accelerators=accelerators,
+            availability=params.get("availability", ""), power=flag("power"), valid=flag("valid"),
+            q=params.get("q", "")[:200], constraint=params.get("constraint", ""), sort=params.get("sort", ""))
+
+    def with_latest_round(self, store: Store) -> "Filters":
+        """A leaderboard is one round: the family's latest unless the URL names one."""
+        if not self.round:
+            cur = store._cursor()
+            try:
+                rounds = [r[0] for r in cur.execute("SELECT DISTINCT round FROM results WHERE family = ?", [self.family]).fetchall()]
+            finally:
+                cur.close()
+            if rounds:
+                self.round = max(rounds, key=round_key)
+        return self
+
+    def where(self) -> str:
+        parts = [f"family = {lit(self.family)}"]
+        for column, value in (("round", self.round), ("division", self.division), ("scenario", self.scenario),
+                              ("submitter", self.submitter), ("accelerator_model_name", self.accelerator),
+                              ("availability", self.availability)):
+            if value:
+                parts.append(f"{column} = {lit(value)}")
+        if self.model:
+            parts.append(f"coalesce(mlperf_model, benchmark) = {lit(self.model)}")
+        if self.system_type:
+            parts.append(f"system_type ~ {lit(self.system_type)}")
+        if self.accelerators is not None:
+            parts.append(f"accelerators_per_node * coalesce(number_of_nodes, 1) = {int(self.accelerators)}")
+        if self.power:
+            parts.append("has_power")
+        if self.valid:
+            parts.append("valid")
+        if self.q.strip():
+            q = lit(self.q.strip())
+            parts.append(f"(system_name ~ {q} or submitter ~ {q} or system ~ {q} or model ~ {q} "
+                         f"or accelerator_model_name ~ {q} or framework ~ {q})")
+        return " and ".join(parts + self.extra)
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The URL parameters of these filters (with changes), empty ones left out."""
+        d = {"family": self.family, "round": self.round, "division": self.division, "system_type": self.system_type,
+             "model": self.model, "scenario": self.scenario, "submitter": self.submitter, "accelerator": self.accelerator,
+             "accelerators": "" if self.accelerators is None else str(self.accelerators),
+             "availability": self.availability, "power": "1" if self.power else "", "valid": "1" if self.valid else "",
+             "q": self.q, "constraint": self.constraint, "sort": self.sort}
+        d.update({k: ("" if v is None else str(v)) for k, v in changes.items()})
+        return {k: v for k, v in d.items() if v}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _rows(records: list[dict]) -> list[dict]:
+    return [{k: _clean(v) for k, v in r.items()} for r in records]
+
+
+def choices(store: Store, family: str) -> dict[str, list[str]]:
+    """The values each picker offers, for one family."""
+    cur = store._cursor()
+    try:
+        out = {}
+        for column in ("round", "division", "scenario", "availability"):
+            out[column] = [r[0] for r in cur.execute(
+                f'SELECT DISTINCT "{column}" FROM results WHERE family = ? AND "{column}" IS NOT NULL ORDER BY 1',
+                [family]).fetchall()]
+        out["model"] = [r[0] for r in cur.execute(
+            "SELECT DISTINCT coalesce(mlperf_model, benchmark) FROM results WHERE family = ? AND coalesce(mlperf_model, benchmark) "
+            "IS NOT NULL ORDER BY 1", [family]).fetchall()]
+        out["system_type"] = [r[0] for r in cur.execute(
+            "SELECT DISTINCT unnest(string_split(lower(replace(system_type, ' ', '')), ',')) FROM results "
+            "WHERE family = ? AND system_type IS NOT NULL ORDER BY 1", [family]).fetchall() if r[0]]
+        out["family"] = [r[0] for r in cur.execute("SELECT DISTINCT family FROM results ORDER BY 1").fetchall()]
+        out["constraint"] = [c["name"] for c in store.constraints()]
+        return out
+    finally:
+        cur.close()
+
+
+# ---- pages ------------------------------------------------------------------------------
+
+def overview(store: Store) -> dict[str, Any]:
+    status = store.status()
+    cur = store._cursor()
+    try:
+        latest: dict[str, str] = {}
+        for fam, rnd in cur.execute("SELECT DISTINCT family, round FROM results").fetchall():
+            if fam not in latest or round_key(rnd) > round_key(latest[fam]):
+                latest[fam] = rnd
+        keys = [[f"{k} {v}" for k, v in latest.items()]]
+        leaders = cur.sql("""
+            WITH ranked AS (
+              SELECT family, round, coalesce(mlperf_model, benchmark) AS model, coalesce(scenario, '') AS scenario,
+                     submitter, system_name, system, uid, result, result_units,
+                     row_number() OVER (PARTITION BY family, round, coalesce(mlperf_model, benchmark), scenario
+                       ORDER BY CASE WHEN result_units IN ('Latency (ms)', 'min.') THEN result ELSE -result END, uid) AS rank
+              FROM results
+              WHERE family || ' ' || round IN (SELECT unnest(?::VARCHAR[])) AND valid AND result IS NOT NULL
+                AND division = 'closed' AND NOT coalesce(inferred, false))
+            SELECT family, round, model, scenario, submitter, system_name, system, uid, result, result_units
+            FROM ranked WHERE rank = 1 ORDER BY family, model, scenario""", params=keys).to_arrow_table().to_pylist()
+        matrix_rows = cur.execute(
+            "SELECT submitter, coalesce(mlperf_model, benchmark) AS model, count(*) AS n FROM results "
+            "WHERE family || ' ' || round IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL ORDER BY submitter, model",
+            keys).fetchall()
+    finally:
+        cur.close()
+    models = sorted({m for _, m, _ in matrix_rows if m})
+    matrix: dict[str, dict[str, int]] = {}
+    for submitter, model, n in matrix_rows:
+        if model:
+            matrix.setdefault(submitter, {})[model] = n
+    sources = [{k: _clean(v) for k, v in s.items()} for s in status["sources"]]
+    return {"results": status["results"], "sources": sources, "leaders": _rows(leaders),
+            "matrix": {"rounds": [f"{k} {v}" for k, v in sorted(latest.items())], "models": models,
+                       "rows": [{"submitter": s, "counts": matrix[s]} for s in sorted(matrix)]}}
+
+
+def leaderboard(store: Store, f: Filters, limit: int | None = PAGE_SIZE) -> dict[str, Any]:
+    sort = f.sort or ""
+    if not sort:
+        units = store.find(where=f.where(), columns="result_units", constraint=f.constraint or None, limit=1).records()
+        lower = bool(units) and units[0]["result_units"] in LOWER_IS_BETTER
+        sort = "result" if lower else "-result"
+    available = set(store.columns)
+    columns = [c for c in LEADERBOARD_COLUMNS if c in available]
+    fetch = list(dict.fromkeys(columns + [c for c in FACETS if c in available]))
+    records = store.find(where=f.where(), columns=fetch, sort=sort, constraint=f.constraint or None).records()
+    facets = {}
+    for column in FACETS:
+        counts: dict[str, int] = {}
+        for r in records:
+            if r.get(column) is not None:
+                counts[str(r[column])] = counts.get(str(r[column]), 0) + 1
+        facets[column] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
+    records = [{c: r[c] for c in columns} for r in records]
+    shown = records[:limit] if limit else records
+    return {"filters": f.params(), "sort": sort, "total": len(records), "columns": columns, "rows": _rows(shown),
+            "facets": {k: [{"value": v, "count": n} for v, n in items] for k, items in facets.items()}}
+
+
+NUMERIC_KINDS = {"DOUBLE", "INTEGER", "BIGINT"}
+
+
+def numeric_columns(store: Store) -> list[str]:
+    cur = store._cursor()
+    try:
+        stored = [r[0] for r in cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' AND data_type IN ('DOUBLE', 'INTEGER', 'BIGINT') "
+            "ORDER BY ordinal_position").fetchall()]
+    finally:
+        cur.close()
+    return stored + [m.name for m in store.metrics()]
+
+
+def chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top: int = 20,
+          per_accelerator: bool = False) -> dict[str, Any]:
+    """Points (or bars) to draw; the browser only draws them."""
+    numeric = numeric_columns(store)
+    color = color if color in ("submitter", "accelerator_model_name", "division", "system_type") else "submitter"
+    base = ["uid", "submitter", "system_name", "system", "model", "scenario", "round", "result_units", "power_units", color]
+    if kind == "trend":
+        metric = "result_per_accelerator" if per_accelerator else "result"
+        f = Filters(**{**f.__dict__, "round": ""})  # across rounds
+        rows = store.find(where=f"{f.where()} and valid and {metric} is not null",
+                          columns=list(dict.fromkeys(base + [metric])), constraint=f.constraint or None).records()
+        best: dict[str, dict] = {}
+        for r in rows:
+            lower = r["result_units"] in LOWER_IS_BETTER
+            cur = best.get(r["round"])
+            if cur is None or (r[metric] < cur[metric] if lower else r[metric] > cur[metric]):
+                best[r["round"]] = r
+        points = [{"x": rnd, "y": r[metric], "uid": r["uid"], "label": f"{r['submitter']}: {r['system_name'] or r['system']}",
+                   "group": r[color] or ""} for rnd, r in sorted(best.items(), key=lambda kv: round_key(kv[0]))]
+        return {"kind": kind, "x": "round", "y": metric, "color": color, "points": _rows(points), "front": []}
+    if kind == "bars":
+        y = y if y in numeric else "result"
+        rows = store.find(where=f"{f.where()} and {y} is not null", columns=list(dict.fromkeys(base + [y])),
+                          constraint=f.constraint or None).records()
+        lower = bool(rows) and y == "result" and rows[0]["result_units"] in LOWER_IS_BETTER
+        rows.sort(key=lambda r: r[y], reverse=not lower)
+        points = [{"x": f"{r['submitter']}: {r['system_name'] or r['system']} ({r['model']}, {r['scenario']})", "y": r[y],
+                   "uid": r["uid"], "label": r["system_name"] or r["system"], "group": r[color] or ""} for r in rows[:top]]
+        return {"kind": kind, "x": "system", "y": y, "color": color, "points": _rows(points), "front": []}
+    x = x if x in numeric else "power_result"
+    y = y if y in numeric else "result"
+    rows = store.find(where=f"{f.where()} and {x} is not null and {y} is not null", columns=list(dict.fromkeys(base + [x, y])),
+                      constraint=f.constraint or None).records()
+    points = [{"x": r[x], "y": r[y], "uid": r["uid"], "label": f"{r['submitter']}: {r['system_name'] or r['system']}",
+               "group": r[color] or ""} for r in rows]
+    return {"kind": "scatter", "x": x, "y": y, "color": color, "points": _rows(points), "front": pareto_front(points),
+            "x_units": _units(rows, x), "y_units": _units(rows, y)}
+
+
+def _units(rows: list[dict], column: str) -> str:
+    """The units of a column over these rows, when they agree."""
+    key = {"result": "result_units", "power_result": "power_units"}.get(column)
+    if key is None:
+        return ""
+    units = {r.get(key) for r in rows if r.get(key)}
+    return units.pop() if len(units) == 1 else ""
+
+
+def pareto_front(points: list[dict]) -> list[str]:
+    """uids of the points no other point beats on both axes (less x, more y): for
+    performance against power, the most performance for the power."""
+    front, best_y = [], -math.inf
+    for p in sorted(points, key=lambda p: (p["x"], -p["y"])):
+        if p["y"] > best_y:
+            front.append(p["uid"])
+            best_y = p["y"]
+    return front
+
+
+def result(store: Store, uid: str) -> dict[str, Any] | None:
+    r = store.get(uid)
+    if r is None:
+        return None
+    for run in r.get("runs", []):
+        run.pop("values", None)
+    return {k: _clean(v) for k, v in r.items()}
+
+
+COMPARE_FIELDS = ["result", "power_result", "perf_per_watt", "result_per_accelerator", "accuracy", "latency_p99_ms"]
+
+
+def compare(store: Store, uids: list[str]) -> dict[str, Any]:
+    uids = list(dict.fromkeys(u for u in uids if u))[:6]
+    items = [r for r in (store.find(where=f"uid = {lit(u)}", columns="*").records() for u in uids) if r]
+    items = [r[0] for r in items]
+    base = items[0] if items else None
+    rows = []
+    for name in ["submitter", "system_name", "round", "model", "scenario", "result_units", "accelerator_model_name",
+                 "accelerators_per_node", "number_of_nodes", *COMPARE_FIELDS]:
+        values = [_clean(r.get(name)) for r in items]
+        rel = None
+        if name in COMPARE_FIELDS and base is not None and isinstance(base.get(name), (int, float)) and base.get(name):
+            rel = [None if not isinstance(v, (int, float)) else (v - base[name]) / base[name] for v in values]
+        rows.append({"field": name, "values": values, "relative": rel})
+    return {"uids": [r["uid"] for r in items], "rows": rows}
+
+
+def system(store: Store, submitter: str, system_id: str) -> dict[str, Any] | None:
+    rows = store.find(where=f"submitter = {lit(submitter)} and system = {lit(system_id)}",
+                      columns="uid,family,round,division,model,scenario,result,result_units,valid,perf_per_watt,source_id",
+                      sort="round,model,scenario").records()
+    if not rows:
+        return None
+    cur = store._cursor()
+    try:
+        desc = cur.execute("SELECT description FROM systems WHERE submitter = ? AND system = ? AND description IS NOT NULL LIMIT 1",
+                           [submitter, system_id]).fetchone()
+    finally:
+        cur.close()
+    import json
+
+    return {"submitter": submitter, "system": system_id, "description": json.loads(desc[0]) if desc else None,
+            "results": _rows([{k: v for k, v in r.items() if k != "source_id"} for r in rows])}

@@ -1,0 +1,61 @@
+// Draws the chart whose points the server computed (#chart-data); clicking a point opens
+// its result. Large scatters use WebGL to stay responsive.
+(function () {
+  const data = JSON.parse(document.getElementById("chart-data").textContent);
+  const el = document.getElementById("chart");
+  if (!window.Plotly || !data.points.length) { el.textContent = data.points.length ? "plotly.js is not available" : "No points for these filters."; return; }
+  if (data.kind === "trend") {
+    // One line through the best result of each round (the server sorted the rounds).
+    const pts = data.points;
+    Plotly.newPlot(el, [{ type: "scatter", mode: "lines+markers+text", x: pts.map(p => p.x), y: pts.map(p => p.y),
+      customdata: pts.map(p => p.uid), text: pts.map(p => p.group), textposition: "top center",
+      hovertext: pts.map(p => p.label), hovertemplate: "%{hovertext}<br>%{x}: %{y}<extra></extra>", marker: { size: 10 } }],
+      { margin: { t: 20 }, xaxis: { title: { text: "round" }, type: "category", categoryorder: "array", categoryarray: pts.map(p => p.x) },
+        yaxis: { title: { text: "best " + data.y } }, showlegend: false },
+      { responsive: true, displaylogo: false }).then(function () { el.dataset.points = String(pts.length); el.dataset.ready = "1"; });
+    wire();
+    return;
+  }
+  const groups = new Map();
+  for (const p of data.points) { if (!groups.has(p.group)) groups.set(p.group, []); groups.get(p.group).push(p); }
+  const big = data.points.length > 2000;
+  const type = data.kind === "bars" ? "bar" : (big ? "scattergl" : "scatter");
+  const traces = [];
+  for (const [group, pts] of groups) {
+    traces.push({
+      type: type, name: group || "(none)", x: pts.map(p => p.x), y: pts.map(p => p.y),
+      customdata: pts.map(p => p.uid), text: pts.map(p => p.label),
+      hovertemplate: "%{text}<br>%{x}<br>%{y}<extra>%{fullData.name}</extra>",
+      mode: data.kind === "trend" ? "lines+markers" : "markers", marker: { size: 8 },
+    });
+  }
+  if (data.front && data.front.length) {
+    const on = new Set(data.front);
+    const front = data.points.filter(p => on.has(p.uid)).sort((a, b) => a.x - b.x);
+    traces.push({ type: type, name: "Pareto front", x: front.map(p => p.x), y: front.map(p => p.y),
+      customdata: front.map(p => p.uid), text: front.map(p => p.label), mode: "lines+markers",
+      marker: { size: 14, symbol: "circle-open", color: "#000" }, line: { dash: "dot", color: "#000" },
+      hovertemplate: "%{text}<extra>Pareto front</extra>" });
+  }
+  const title = (name, units) => units ? name + " (" + units + ")" : name;
+  const layout = { margin: { t: 20 }, xaxis: { title: { text: title(data.x, data.x_units) } },
+    yaxis: { title: { text: title(data.y, data.y_units) } },
+    legend: { orientation: "v" }, hovermode: "closest" };
+  Plotly.newPlot(el, traces, layout, { responsive: true, displaylogo: false }).then(function () {
+    el.dataset.points = String(data.points.length);
+    el.dataset.ready = "1";
+  });
+  wire();
+
+  function wire() {
+    el.on && el.on("plotly_click", function (ev) {
+      const uid = ev.points && ev.points[0] && ev.points[0].customdata;
+      if (uid) window.location.href = "/result/" + encodeURIComponent(uid);
+    });
+    for (const fmt of ["png", "svg"]) {
+      document.getElementById("save-" + fmt).addEventListener("click", function () {
+        Plotly.downloadImage(el, { format: fmt, filename: "mlperf-chart", width: 1200, height: 700 });
+      });
+    }
+  }
+})();
