@@ -40,10 +40,21 @@ def web_db(tmp_path_factory):
     hostile.write_text("Organization,Location,Result,Units,version,Scenario,SystemName\n"
                        'Evil,closed/Evil/results/box/resnet50/Offline,1,Samples/s,v3.1,Offline,'
                        '"<img src=x onerror=""window.__xss=1""><script>window.__xss=2</script>"\n')
+    tree = tmp / "v3.0"
+    shutil.copytree(samples("inference", "v3.0"), tree)
+    system = next(tree.glob("closed/*/systems/*.json"))
+    system.chmod(0o644)
+    desc = json.loads(system.read_text())
+    desc.update(system_name='<script>window.__xss=3</script>Planted', framework="javascript:window.__xss=4",
+                notes='"><img src=x onerror="window.__xss=5">')
+    system.write_text(json.dumps(desc))
     with mlperf_explorer.open_store(db) as store:
         store.import_source(str(unpacked("inference", "v4.1")), round="v4.1")
         store.import_source(str(samples("training", "v3.0")), round="v3.0")
         store.import_source(str(hostile))
+        store.import_source(str(tree), round="v3.0")
+        planted = store.find(where="system_name ~ 'Planted'", columns="uid").records()[0]["uid"]
+        store.annotate(planted, report="javascript:window.__xss=6", note="<b>bold?</b>")
     return db
 
 
@@ -99,7 +110,7 @@ def find_rows(db: str, where: str, columns: str, sort: str) -> list[list[str]]:
 
 def test_every_page_loads(page, server):
     page.goto(server + "/")
-    assert page.locator("#sources tbody tr").count() == 3
+    assert page.locator("#sources tbody tr").count() == 4
     assert page.locator("#leaders tbody tr").count() > 5
     uid = page.locator("#leaders tbody tr a[href^='/result/']").first.get_attribute("href")
     for path in ("/leaderboard", "/charts", "/compare", uid):
@@ -148,7 +159,7 @@ def test_chart_draws_every_point_and_opens_a_result(page, server, web_db):
     page.goto(server + "/charts?kind=scatter&x=power_result&y=result&round=v4.1&scenario=Offline&power=1")
     page.wait_for_selector("#chart[data-ready='1']")
     drawn = page.evaluate("""() => document.getElementById('chart').data
-        .filter(t => t.name !== 'Pareto front').reduce((n, t) => n + t.x.length, 0)""")
+        .filter(t => t.name !== 'Pareto front' && t.name !== 'my runs').reduce((n, t) => n + t.x.length, 0)""")
     where = "family = 'inference' and round = 'v4.1' and scenario = 'Offline' and has_power and power_result is not null and result is not null"
     expected = len(find_rows(web_db, where, "uid", "uid")) - 1
     assert drawn == expected == int(page.locator("#point-count").inner_text()) > 3
@@ -214,3 +225,53 @@ def test_json_twins_follow_the_openapi_schema(web_db):
                 case.validate_response(response)
 
         check()
+
+
+def test_planted_payloads_stay_text(page, server, web_db):
+    with mlperf_explorer.open_store(web_db, read_only=True) as store:
+        uid = store.find(where="system_name ~ 'Planted'", columns="uid").records()[0]["uid"]
+    page.goto(f"{server}/result/{uid}")
+    body = page.locator("main").inner_text()
+    assert "<script>window.__xss=3</script>Planted" in body and "javascript:window.__xss=4" in body
+    assert "<b>bold?</b>" in body and page.locator("main b").count() == 0
+    assert page.locator("#annotations a").get_attribute("href") == "#"
+    assert page.locator("#raw-files").get_attribute("href").startswith("https://github.com/mlcommons/")
+    page.locator("#annotations a").click()
+    page.goto(f"{server}/leaderboard?round=v3.0&q=Planted")
+    assert "Planted" in page.locator("#leaderboard").inner_text()
+    assert page.evaluate("() => window.__xss === undefined")
+
+
+def test_headers_static_files_and_binding(server):
+    import httpx
+
+    r = httpx.get(server + "/leaderboard")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py"):
+        assert httpx.get(server + path).status_code == 404
+    assert httpx.get(server + "/leaderboard.json?sort=result;drop").status_code == 400
+    from mlperf_explorer.cli import serve
+
+    import inspect
+
+    assert inspect.signature(serve).parameters["host"].default.default == "127.0.0.1"
+
+
+def test_responses_are_cached_only_when_ok(web_db):
+    from fastapi.testclient import TestClient
+
+    from mlperf_explorer.web.app import create_app
+    from mlperf_explorer.web.cache import ResponseCache
+
+    app = create_app(web_db)
+    client = TestClient(app)
+    first = client.get("/leaderboard.json?round=v4.1")
+    again = client.get("/leaderboard.json?round=v4.1")
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    assert client.get("/result/nope.json").status_code == 404
+    cache = app.middleware_stack
+    while not isinstance(cache, ResponseCache):
+        cache = cache.app
+    assert "/leaderboard.json?round=v4.1" in cache.entries and not any("nope" in k for k in cache.entries)

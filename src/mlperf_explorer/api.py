@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from .annotations import Annotation, AnnotationError, append_jsonl, jsonl_path, new_annotation, read_jsonl
 from .formats.tables import KINDS as TABLE_KINDS, parse_tables
+from .local import RunError
 from .query import derived
 from .query.expr import ExpressionError
 from .query.find import build_query
@@ -32,7 +33,7 @@ from .units import FullImport, Unit, manifest_changes, scan_tree, scope_for, uni
 from .store import database
 from .store.schema import RESULT_COLUMN_NAMES
 
-__all__ = ["Store", "open_store", "ImportReport", "ResultSet", "SourceError", "ExpressionError", "AnnotationError"]
+__all__ = ["Store", "open_store", "ImportReport", "ResultSet", "SourceError", "ExpressionError", "AnnotationError", "RunError"]
 
 
 @dataclass
@@ -188,6 +189,8 @@ class Store:
         started = time.perf_counter()
         note = (lambda message: progress(message, 0, 0)) if progress else None
         family, round_name = row["family"], row["round"]
+        if row["kind"] == "local-run":  # your own runs change only when you add them again
+            return self._unchanged(row, started)
         if row["kind"] == "archive" and os.path.isfile(row["location"]) and file_sha256(row["location"]) == row["content_hash"]:
             return self._unchanged(row, started)
         ref = row["ref"] if row["kind"] == "git" else None
@@ -383,6 +386,50 @@ class Store:
         if where and where.strip():
             parts.append(f"({where})")
         return " and ".join(parts)
+
+    # ---- local runs -----------------------------------------------------------------
+    def add_run(self, path: str, name: str, model: str | None = None, round: str | None = None,
+                system_json: str | None = None) -> ImportReport:
+        """Add your own loadgen output or training logs as local result `name` (family
+        `local`: never counted with the published results). Adding a name again replaces it."""
+        from . import local
+
+        started = time.perf_counter()
+        record, runs, problems = local.parse_run(path, name, model, round, system_json)
+        sid = hashlib.sha1(f"local-run|{name}".encode()).hexdigest()[:12]
+        meta = {"source_id": sid, "kind": "local-run", "location": record["location"], "family": "local",
+                "round": record["round"], "imported_at": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)}
+        b = local.batch(record, runs, problems)
+        with database.SourceWriter(self.con, meta) as writer:
+            writer.add(b.records, b.runs, [p.as_dict() for p in b.problems], b.systems)
+            writer.source["files"] = b.files
+            writer.source["seconds"] = time.perf_counter() - started
+        return ImportReport(sid, "local-run", record["location"], "local", record["round"], 1, len(runs),
+                            len(problems), b.files, time.perf_counter() - started, [str(p) for p in problems[:5]])
+
+    def runs(self) -> list[dict[str, Any]]:
+        return self.find(where="family = 'local'", columns="uid,system,round,model,mlperf_model,benchmark,scenario,"
+                                                          "result,result_units,valid,location", sort="system").records()
+
+    def rank_run(self, name: str, round: str | None = None, division: str | None = "closed") -> dict[str, Any]:
+        from . import local
+
+        return local.rank(self, name, round, division)
+
+    def link_run(self, name: str, uid: str):
+        from . import local
+
+        return local.link(self, name, uid)
+
+    def remove_run(self, name: str) -> bool:
+        sid = hashlib.sha1(f"local-run|{name}".encode()).hexdigest()[:12]
+        found = self.con.execute("SELECT count(*) FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
+        if found:
+            with database.SourceWriter(self.con, {"source_id": sid, "kind": "local-run", "location": "", "family": "local",
+                                                  "round": "", "imported_at": _dt.datetime.now()}):
+                pass
+            self.con.execute("DELETE FROM sources WHERE source_id = ?", [sid])
+        return bool(found)
 
     # ---- annotations ----------------------------------------------------------------
     def annotate(self, uid: str, report: str | None = None, note: str | None = None, status: str | None = None,

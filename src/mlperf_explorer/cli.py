@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .api import AnnotationError, ExpressionError, SourceError, open_store
+from .api import AnnotationError, ExpressionError, RunError, SourceError, open_store
 from .formats import write_rows
 
 app = typer.Typer(
@@ -432,6 +432,111 @@ def serve(
 
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+run_app = typer.Typer(help="Your own loadgen or training runs, ranked among the published results.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+
+
+@run_app.command("add")
+def run_add(
+    path: str = typer.Argument(..., help="A loadgen output folder (mlperf_log_summary.txt, mlperf_log_detail.txt, "
+                                         "optional accuracy.txt) or training result logs (a file or a folder of result_*.txt)."),
+    name: Optional[str] = typer.Option(None, "--name", help="What to call it (default: the folder name)."),
+    model: Optional[str] = typer.Option(None, "--model", help="The MLPerf benchmark it ran (loadgen logs do not say), e.g. resnet."),
+    round: Optional[str] = typer.Option(None, "--round", help="Score it with this round's rules (default: the newest known)."),
+    system_json: Optional[str] = typer.Option(None, "--system-json", help="A system description, as submitters write them."),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the stored run as JSON."),
+) -> None:
+    """Add a run (family `local`: never mixed into the published results)."""
+    import os
+
+    name = name or os.path.basename(os.path.normpath(path))
+    store = open_store(db)
+    try:
+        store.add_run(path, name, model=model, round=round, system_json=system_json)
+        row = store.find(where=f"family = 'local' and system = '{name.replace(chr(39), chr(39) * 2)}'",
+                         columns="uid,system,model,scenario,result,result_units,valid").records()[0]
+    except (RunError, ExpressionError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(row, default=str))
+    else:
+        print(f"run {row['system']}: {row['model']} {row['scenario'] or ''} {_cell(row['result'])} {row['result_units']}"
+              f" ({'valid' if row['valid'] else 'NOT valid'})", file=sys.stderr)
+
+
+@run_app.command("list")
+def run_list(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List your runs."""
+    store = open_store(db, read_only=True)
+    try:
+        rows = store.runs()
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(rows, default=str, indent=2))
+        return
+    for r in rows:
+        print(f"{r['system']}: {r['model']} {r['scenario'] or ''} {_cell(r['result'])} {r['result_units']} ({r['round']})")
+
+
+@run_app.command("rank")
+def run_rank(
+    name: str = typer.Argument(...),
+    round: Optional[str] = typer.Option(None, "--round", help="Rank among this round (default: the newest with that benchmark)."),
+    division: str = typer.Option("closed", "--division", help="closed, open, network, or 'all'."),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Where a run would stand among the published results of its benchmark and scenario."""
+    store = open_store(db, read_only=True)
+    try:
+        info = store.rank_run(name, round=round, division=None if division == "all" else division)
+    except RunError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(info, default=str, indent=2))
+        return
+    print(f"{name}: {_cell(info['result'])} {info['result_units']} ranks {info['rank']} of {info['of']} "
+          f"({info['benchmark']} {info['scenario'] or ''}, {info['round']} {info['division'] or 'all divisions'})")
+    if info["rank_same_accelerator"]:
+        print(f"  among systems with the same accelerator and count: {info['rank_same_accelerator']} of {info['of_same_accelerator']}")
+    for label in ("above", "below"):
+        p = info[label]
+        if p:
+            print(f"  next {label}: {p['submitter']} {p['system_name'] or p['system']}: {_cell(p['result'])} (uid {p['uid']})")
+
+
+@run_app.command("link")
+def run_link(name: str = typer.Argument(...), uid: str = typer.Argument(..., help="The published result it reproduces."),
+             db: Optional[str] = DbOption) -> None:
+    """Record a run as a reproduction attempt of a published result (a reproducibility
+    report on that result, with the relative difference)."""
+    store = open_store(db)
+    try:
+        annotation, diff = store.link_run(name, uid.strip())
+    except (RunError, AnnotationError) as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    print(f"linked {name} to {annotation.uid}: {diff:+.2%} ({annotation.status})", file=sys.stderr)
+
+
+@run_app.command("remove")
+def run_remove(name: str, db: Optional[str] = DbOption) -> None:
+    """Remove a run."""
+    store = open_store(db)
+    try:
+        if not store.remove_run(name):
+            _fail(f"no local run named {name!r}")
+    finally:
+        store.close()
 
 
 def _cell(value: Any) -> str:

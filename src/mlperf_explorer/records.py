@@ -50,6 +50,18 @@ class Batch:
     files: int
 
 
+def garbled(data: bytes, path: str) -> "Problem | None":
+    """A problem when a loadgen-written file is not UTF-8 text: loadgen writes ASCII, and no
+    such file of any published round fails this, so invalid bytes mean damage."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Problem(path, f"not valid UTF-8 text from byte {exc.start} (garbled?); read as latin-1",
+                       body.count(b"\n", 0, exc.start) + 1)
+    return None
+
+
 def decode_text(data: bytes) -> str:
     """Decode a results file whatever its submitter's encoding.
 

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from .records import Parsed, Problem, decode_text
+from .records import Parsed, Problem, decode_text, garbled
 
 # Misspelt keys seen in published results -> the field they mean.
 KEY_TYPOS = {
@@ -33,6 +33,9 @@ def parse_system_json(data: bytes, path: str = "system.json") -> Parsed:
     text = decode_text(data)
     if not text.strip():
         return Parsed({}, [Problem(path, "empty system description")])
+    bad = garbled(data, path)  # no published description fails UTF-8
+    if bad:
+        problems.append(bad)
     try:
         doc = json.loads(text)
     except ValueError as exc:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..records import Problem, decode_text
+from ..records import Problem, decode_text, garbled
 
 
 @dataclass
@@ -68,6 +68,9 @@ def parse_accuracy(
         acc.problems.append(Problem(path, "empty accuracy.txt"))
         return acc
     acc.has_hash = re.search(r"^hash=\w+\s*$", text, re.M) is not None
+    bad = garbled(data, path)
+    if bad:
+        acc.problems.append(bad)
     if not target:
         # Open-division model with no official counterpart: keep the first number-like
         # accuracy we recognise, without a target.

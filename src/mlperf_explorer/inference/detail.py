@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..records import Parsed, Problem
+from ..records import Parsed, Problem, garbled
 
 _PREFIX = b':::MLLOG {"key": "'
 _VALUE = b'"value": '
@@ -56,6 +56,9 @@ def parse_detail(data: bytes, path: str = "mlperf_log_detail.txt") -> Parsed:
     problems: list[Problem] = []
     if not data.strip():
         return Parsed({}, [Problem(path, "empty detail log")])
+    bad = garbled(data, path)
+    if bad:
+        problems.append(bad)
     errors: list[str] = []
     if _ERROR in data:
         for line in data.split(b"\n"):

@@ -189,6 +189,10 @@ def build_result(
             acc = parse_accuracy(data, rules.accuracy_target(mlperf_model), rules.accuracy_patterns,
                                  rules.accuracy_upper_limit(mlperf_model), apath)
             problems.extend(acc.problems)
+            # From v0.7 accuracy.txt ends with the hash of its accuracy log, which the
+            # official checker requires (submission_checker.py, check_accuracy_dir).
+            if not acc.has_hash and rules.round != "v0.5" and data.strip():
+                problems.append(Problem(apath, "no hash= line (truncated?); the official checker requires one"))
     else:
         problems.append(Problem(f"{loc}/accuracy/accuracy.txt", "missing"))
 

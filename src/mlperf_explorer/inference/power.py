@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from ..records import Problem
+from ..records import Problem, garbled
 
 _EPOCH_ORD = _dt.date(1970, 1, 1).toordinal()
 _date_cache: dict[bytes, int] = {}
@@ -63,6 +63,7 @@ def average_watts(data: bytes, begin: float, end: float, path: str = "spl.txt") 
     `Time,MM-DD-YYYY HH:MM:SS.fff,Watts,` is compared by slicing alone.
     """
     lo, hi = window_key(begin), window_key(end)
+    not_text = garbled(data, path)
     same_day = lo[:8] == hi[:8] and lo.endswith(b"000") and hi.endswith(b"000")
     if same_day:
         day = lo[4:6] + b"-" + lo[6:8] + b"-" + lo[:4]  # MM-DD-YYYY
@@ -101,6 +102,8 @@ def average_watts(data: bytes, begin: float, end: float, path: str = "spl.txt") 
         problems.append(Problem(path, f"{bad} malformed sample line(s) skipped"))
     if not samples:
         problems.append(Problem(path, "no power samples"))
+    if not_text:
+        problems.append(not_text)
     return (total / count if count else None), count, problems
 
 

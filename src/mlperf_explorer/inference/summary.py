@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..records import Parsed, Problem, decode_text, to_number
+from ..records import Parsed, Problem, decode_text, garbled, to_number
 
 # Summary label -> detail-log key, for labels whose meaning does not depend on the section.
 _LABELS: dict[str, str] = {
@@ -113,6 +113,13 @@ def parse_summary(data: bytes, path: str = "mlperf_log_summary.txt") -> Parsed:
     text = decode_text(data)
     if not text.strip():
         return Parsed({}, [Problem(path, "empty summary file")])
+    bad = garbled(data, path)
+    if bad:
+        problems.append(bad)
+    # Every loadgen summary ends with its test parameters (performance_sample_count last in
+    # the oldest) and, but for a few v0.5 files, an "... encountered during test" line.
+    if "encountered" not in text and "performance_sample_count" not in text:
+        problems.append(Problem(path, "truncated: the summary stops before its test parameters"))
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("="):

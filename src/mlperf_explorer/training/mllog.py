@@ -61,6 +61,14 @@ class RunLog:
         return None if e is None else e.value
 
 
+def _seconds(text: str) -> float | None:
+    """A timestamp the line regexes let through ('[0-9.]+' also matches '1.2.3')."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _decode_value(text: str) -> tuple[Any, dict]:
     text = text.strip()
     if not text:
@@ -119,9 +127,14 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
                 continue
             if m.group(2) not in KEYS:
                 continue
+            t = _seconds(m.group(1))
+            if t is None:
+                bad += 1
+                first_bad = first_bad or lineno
+                continue
             value, meta = _decode_value(m.group(3))
             log.era = log.era or "mll"
-            log.events.append(Event(m.group(2), float(m.group(1)) * 1000.0, value, meta, lineno))
+            log.events.append(Event(m.group(2), t * 1000.0, value, meta, lineno))
         elif line.startswith(":::MLPv0.5.0", at):
             m = _MLP05.match(line[at:])
             if not m:
@@ -138,8 +151,13 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
             if key == "run_stop" and isinstance(value, dict):
                 meta = {"status": "success" if str(value.get("success")).lower() == "true" else "aborted"}
                 value = None
+            t = _seconds(m.group(2))
+            if t is None:
+                bad += 1
+                first_bad = first_bad or lineno
+                continue
             log.era = log.era or "mlp05"
-            log.events.append(Event(key, float(m.group(2)) * 1000.0, value, meta, lineno))
+            log.events.append(Event(key, t * 1000.0, value, meta, lineno))
     if bad:
         log.problems.append(Problem(path, f"{bad} garbled log line(s) skipped", first_bad))
     if log.era is None:

@@ -57,6 +57,12 @@ def _table() -> dict[str, Any]:
     return json.loads(resources.files(__package__).joinpath("rules.json").read_text())
 
 
+def known_training_rounds(family: str = "training") -> list[str]:
+    """The rounds mlperf_logging's tables know for a family, oldest first."""
+    rounds = [k.split("/", 1)[1] for k in _table()["rounds"] if k.startswith(family + "/")]
+    return sorted(rounds, key=lambda r: tuple(int(x) for x in r.lstrip("v").split(".")))
+
+
 def benchmark_name(folder: str) -> str:
     return BENCHMARK_ALIASES.get(folder, folder)
 

@@ -21,9 +21,22 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..api import ExpressionError, Store, open_store
 from . import pages
-from .schemas import ChartPage, ComparePage, LeaderboardPage, OverviewPage, ResultPage, SystemPage
+from .cache import ResponseCache
+from .schemas import ChartPage, ComparePage, LeaderboardPage, OverviewPage, ResultPage, RunsPage, SystemPage
 
 HERE = os.path.dirname(__file__)
+# No inline or foreign script: every script is a file we serve; data for the charts travels
+# in a non-executable <script type="application/json">. plotly.js injects styles, and draws
+# WebGL from blob: workers for large scatters.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def safe_url(url: Any) -> str:
+    """A link target from a results repository or an annotation: http(s) only, anything
+    else (javascript:, data:, ...) becomes an inert '#'."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else "#"
 
 
 def plotly_js() -> str | None:
@@ -41,9 +54,20 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     app = FastAPI(title="mlperf-explorer playground", version="1",
                   description="Every page of the playground as JSON: the same data the HTML shows.")
     app.state.store = store
+    app.add_middleware(ResponseCache)
     env = Environment(loader=PackageLoader("mlperf_explorer.web", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["num"] = _num
+    env.filters["safe_url"] = safe_url
     app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        if not request.url.path.startswith(("/docs", "/redoc")):  # FastAPI's own pages load their UI inline
+            response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
 
     def render(name: str, request: Request, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, path=request.url.path, query=str(request.url.query),
@@ -158,6 +182,15 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
         if data is None:
             raise HTTPException(404, "no such system")
         return render("system.html", request, page=data)
+
+    @app.get("/runs.json", response_model=RunsPage, tags=["pages"])
+    def runs_json() -> dict:
+        """Your local runs (`mlperf-explorer run add`), each ranked among the published results."""
+        return pages.my_runs(store)
+
+    @app.get("/runs", include_in_schema=False)
+    def runs_html(request: Request):
+        return render("runs.html", request, page=pages.my_runs(store))
 
     @app.exception_handler(HTTPException)
     def errors(request: Request, exc: HTTPException):

@@ -265,8 +265,20 @@ def chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top: 
                       constraint=f.constraint or None).records()
     points = [{"x": r[x], "y": r[y], "uid": r["uid"], "label": f"{r['submitter']}: {r['system_name'] or r['system']}",
                "group": r[color] or ""} for r in rows]
-    return {"kind": "scatter", "x": x, "y": y, "color": color, "points": _rows(points), "front": pareto_front(points),
+    mine = [] if f.family == "local" else _local_points(store, f, x, y)
+    return {"kind": "scatter", "mine": mine, "x": x, "y": y, "color": color, "points": _rows(points), "front": pareto_front(points),
             "x_units": _units(rows, x), "y_units": _units(rows, y)}
+
+
+def _local_points(store: Store, f: Filters, x: str, y: str) -> list[dict]:
+    """Your runs of the same benchmark and scenario, drawn as markers of their own."""
+    where = [f"family = 'local'", f"{x} is not null", f"{y} is not null"]
+    if f.model:
+        where.append(f"coalesce(mlperf_model, benchmark) = {lit(f.model)}")
+    if f.scenario:
+        where.append(f"scenario = {lit(f.scenario)}")
+    rows = store.find(where=" and ".join(where), columns=list(dict.fromkeys(["uid", "system", x, y]))).records()
+    return _rows([{"x": r[x], "y": r[y], "uid": r["uid"], "label": f"my run: {r['system']}", "group": "my runs"} for r in rows])
 
 
 def _units(rows: list[dict], column: str) -> str:
@@ -333,3 +345,19 @@ def system(store: Store, submitter: str, system_id: str) -> dict[str, Any] | Non
 
     return {"submitter": submitter, "system": system_id, "description": json.loads(desc[0]) if desc else None,
             "results": _rows([{k: v for k, v in r.items() if k != "source_id"} for r in rows])}
+
+
+def my_runs(store: Store) -> dict[str, Any]:
+    """Your local runs, each with its rank among the published results."""
+    from ..local import RunError
+
+    out = []
+    for r in store.runs():
+        try:
+            info = store.rank_run(r["system"])
+        except RunError as exc:
+            info = {"error": str(exc)}
+        out.append({"run": _rows([r])[0], "rank": {k: _clean(v) for k, v in info.items() if k not in ("above", "below")},
+                    "above": _rows([info["above"]])[0] if info.get("above") else None,
+                    "below": _rows([info["below"]])[0] if info.get("below") else None})
+    return {"runs": out}

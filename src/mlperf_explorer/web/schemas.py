@@ -85,6 +85,7 @@ class ChartPage(BaseModel):
     front: list[str]
     x_units: str = ""
     y_units: str = ""
+    mine: list[Point] = []  # your local runs, when the chart has them
 
 
 class ResultPage(BaseModel):
@@ -107,3 +108,14 @@ class SystemPage(BaseModel):
     system: str
     description: Optional[dict[str, Any]] = None
     results: list[dict[str, Any]]
+
+
+class MyRun(BaseModel):
+    run: dict[str, Any]
+    rank: dict[str, Any]
+    above: Optional[dict[str, Any]] = None
+    below: Optional[dict[str, Any]] = None
+
+
+class RunsPage(BaseModel):
+    runs: list[MyRun]

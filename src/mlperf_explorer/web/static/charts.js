@@ -29,6 +29,11 @@
       mode: data.kind === "trend" ? "lines+markers" : "markers", marker: { size: 8 },
     });
   }
+  if (data.mine && data.mine.length) {
+    traces.push({ type: type, name: "my runs", x: data.mine.map(p => p.x), y: data.mine.map(p => p.y),
+      customdata: data.mine.map(p => p.uid), text: data.mine.map(p => p.label), mode: "markers",
+      marker: { size: 16, symbol: "star", color: "#d62728" }, hovertemplate: "%{text}<extra></extra>" });
+  }
   if (data.front && data.front.length) {
     const on = new Set(data.front);
     const front = data.points.filter(p => on.has(p.uid)).sort((a, b) => a.x - b.x);

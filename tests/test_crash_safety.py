@@ -1,0 +1,81 @@
+"""Crash safety: an import killed with SIGKILL at random points leaves the store exactly as
+it was before that import (or, if the kill came after COMMIT, exactly as a finished
+import leaves it); user work (derived metrics, annotations) is never lost."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import mlperf_explorer
+from conftest import samples, unpacked
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fingerprint(db: str) -> tuple:
+    with mlperf_explorer.open_store(db, read_only=True) as store:
+        con = store.con
+        results = con.execute("SELECT uid, round, result, power_result, valid FROM results ORDER BY uid").fetchall()
+        runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+        warnings = con.execute("SELECT count(*) FROM warnings").fetchone()[0]
+        sources = con.execute("SELECT source_id, results FROM sources ORDER BY source_id").fetchall()
+        derived = con.execute("SELECT name, expression FROM derived ORDER BY name").fetchall()
+        notes = con.execute("SELECT id, uid, note FROM annotations ORDER BY id").fetchall()
+    digest = hashlib.sha1(repr(results).encode()).hexdigest()
+    return digest, len(results), runs, warnings, tuple(sources), tuple(derived), tuple(notes)
+
+
+def test_sigkill_during_import_never_corrupts_the_store(tmp_path):
+    big = unpacked("inference", "v1.1")  # about 1,800 results: an import of a second or more
+    db = str(tmp_path / "s.duckdb")
+    with mlperf_explorer.open_store(db) as store:
+        store.import_source(str(samples("inference", "v3.0")), round="v3.0")
+        store.derive("per_node_x2", "result_per_node * 2", "a user metric")
+        uid = store.find(columns="uid", limit=1).records()[0]["uid"]
+        store.annotate(uid, note="reproduced in our lab", status="reproduced")
+    before = fingerprint(db)
+    # What a finished import of the big round gives, on a copy.
+    done_db = str(tmp_path / "done.duckdb")
+    import shutil
+
+    shutil.copy(db, done_db)
+    with mlperf_explorer.open_store(done_db) as store:
+        store.import_source(str(big), round="v1.1")
+    after = fingerprint(done_db)
+    assert after != before
+
+    script = ("import sys, mlperf_explorer\n"
+              "s = mlperf_explorer.open_store(sys.argv[1])\n"
+              "s.import_source(sys.argv[2], round='v1.1')\n")
+    rng = random.Random(20261123)
+    outcomes = []
+    for attempt in range(10):
+        proc = subprocess.Popen([sys.executable, "-c", script, db, str(big)], cwd=tmp_path,
+                                env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.3, 2.5))
+        os.killpg(proc.pid, signal.SIGKILL)  # the import and its parse workers
+        proc.wait()
+        state = fingerprint(db)
+        assert state in (before, after), f"attempt {attempt}: a half-written store"
+        outcomes.append("before" if state == before else "after")
+        if state == after:  # start the next attempt from the earlier state again
+            with mlperf_explorer.open_store(db) as store:
+                sid = store.con.execute("SELECT source_id FROM sources WHERE round = 'v1.1'").fetchone()[0]
+                from mlperf_explorer.store.database import SourceWriter
+
+                with SourceWriter(store.con, {"source_id": sid, "kind": "directory", "location": "", "family": "inference",
+                                              "round": "v1.1", "imported_at": None}):
+                    pass
+                store.con.execute("DELETE FROM sources WHERE source_id = ?", [sid])
+            assert fingerprint(db) == before
+    assert "before" in outcomes, outcomes  # at least one kill landed mid-import
