@@ -30,7 +30,7 @@ from .records import Problem
 from .sources import PreparedSource, SourceError, file_sha256, prepare
 from .sources.git import changed_paths
 from .units import FullImport, Unit, manifest_changes, scan_tree, scope_for, units_for
-from .store import database
+from .store import database, live
 from .store.schema import RESULT_COLUMN_NAMES
 
 __all__ = ["Store", "open_store", "ImportReport", "ResultSet", "SourceError", "ExpressionError", "AnnotationError", "RunError"]
@@ -118,14 +118,38 @@ def source_id_for(prepared: PreparedSource) -> str:
 
 class Store:
     def __init__(self, path: str | None = None, read_only: bool = False):
-        self.path = path or database.default_path()
+        self.path = os.path.expanduser(path or database.default_path())
         self.read_only = read_only
-        self.con = database.connect(self.path, read_only=read_only)
+        self._lock: live.WriterLock | None = None
+        self._shadow: str | None = None
+        if read_only or self.path == ":memory:":
+            self.con = database.connect(self.path, read_only=read_only)
+        else:
+            # Writers take turns; if a reader (the playground) holds the file, write a shadow
+            # copy and swap it in on close (store/live.py).
+            self._lock = live.WriterLock(self.path)
+            try:
+                self.con = database.connect(self.path)
+            except duckdb.IOException as exc:
+                if not live.is_lock_conflict(exc):
+                    self._lock.release()
+                    raise
+                self._shadow = live.make_shadow(self.path)
+                self.con = database.connect(self._shadow)
         self._stored_columns: list[str] | None = None
         self._metrics: list[derived.Metric] | None = None  # until derive/drop_metric
 
     def close(self) -> None:
-        self.con.close()
+        if self._shadow:
+            self.con.execute("CHECKPOINT")
+            self.con.close()
+            os.replace(self._shadow, self.path)  # readers see all of it or none of it
+            self._shadow = None
+        else:
+            self.con.close()
+        if self._lock:
+            self._lock.release()
+            self._lock = None
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own for one query (settings are per connection)."""

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..api import ExpressionError, Store, open_store
+from ..store.live import LiveStore
 from . import pages
 from .cache import ResponseCache
 from .schemas import ChartPage, ComparePage, LeaderboardPage, OverviewPage, ResultPage, RunsPage, SystemPage
@@ -50,11 +51,12 @@ def plotly_js() -> str | None:
 
 
 def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
-    store = store or open_store(db, read_only=True)
+    # The store reopens itself when an import replaces its file (store/live.py).
+    store = store or LiveStore(db, lambda path: open_store(path, read_only=True))
     app = FastAPI(title="mlperf-explorer playground", version="1",
                   description="Every page of the playground as JSON: the same data the HTML shows.")
     app.state.store = store
-    app.add_middleware(ResponseCache)
+    app.add_middleware(ResponseCache, generation=lambda: getattr(store, "generation", None))
     env = Environment(loader=PackageLoader("mlperf_explorer.web", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["num"] = _num
     env.filters["safe_url"] = safe_url

@@ -1,8 +1,8 @@
 """A response cache for the playground.
 
-The server reads its store read-only, and DuckDB lets no other process write the file while
-it is open, so a page's bytes cannot change while the server runs: a GET answered once can
-be answered again from memory. Bounded by entries and bytes (least recently used go first).
+The server reads its store read-only and writers replace the file whole (store/live.py), so
+a page's bytes change only when the file does: a GET answered once is answered again from
+memory until then. Bounded by entries and bytes (least recently used go first).
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ MAX_ENTRY = 4 * 1024 * 1024
 
 
 class ResponseCache:
-    def __init__(self, app: Callable, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
+    def __init__(self, app: Callable, generation: Callable[[], Any] = lambda: None,
+                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
         self.app = app
+        self.generation = generation  # changes when the store's file is replaced
+        self.seen = None
         self.entries: OrderedDict[str, tuple[dict, bytes]] = OrderedDict()
         self.size = 0
         self.max_entries, self.max_bytes = max_entries, max_bytes
@@ -26,6 +29,11 @@ class ResponseCache:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
+        generation = self.generation()
+        if generation != self.seen:  # a writer replaced the store: forget every page
+            self.entries.clear()
+            self.size = 0
+            self.seen = generation
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
         hit = self.entries.get(key)
         if hit is not None:
