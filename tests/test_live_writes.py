@@ -90,3 +90,14 @@ def test_import_while_serving(served):
     notes = httpx.get(f"{base}/result/{uid}.json").json()["result"]["annotations"]
     assert [n["note"] for n in notes] == ["seen while serving"]
     assert not list(Path(db).parent.glob("*.shadow"))
+
+
+def test_a_killed_writers_shadow_is_cleaned_up(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with mlperf_explorer.open_store(str(db)) as store:
+        store.import_source(str(samples("inference", "v3.0")), round="v3.0")
+    stale = tmp_path / "s.duckdb.99999.shadow"
+    stale.write_bytes(b"half a store")
+    with mlperf_explorer.open_store(str(db)) as store:
+        assert len(store.find(columns="uid")) == 3
+    assert not stale.exists()

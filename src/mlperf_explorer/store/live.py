@@ -11,6 +11,7 @@ Writers take turns through an advisory lock file, so two writers never race on a
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
 import shutil
 import time
@@ -38,6 +39,13 @@ class WriterLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 WriterLock._held[self.path] = [fd, 1]
+                # Holding the lock, no other writer is at work: a shadow copy left here was
+                # a killed writer's, and never became the store.
+                for stale in glob.glob(glob.escape(path) + ".*.shadow"):
+                    try:
+                        os.remove(stale)
+                    except OSError:
+                        pass
                 return
             except BlockingIOError:
                 if time.monotonic() > deadline:
