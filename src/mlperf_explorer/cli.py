@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -34,6 +35,18 @@ DbOption = typer.Option(None, "--db", envvar="MLPERF_EXPLORER_DB",
 TABLE_PAGE = 50
 
 
+@contextlib.contextmanager
+def _opened(db: str | None, read_only: bool = False, errors: tuple[type[Exception], ...] = ()):
+    """The store for one command, closed afterwards; the errors named become one `error:` line."""
+    store = open_store(db, read_only=read_only)
+    try:
+        yield store
+    except errors as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
 def _fail(message: str, code: int = 1) -> None:
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(code)
@@ -55,11 +68,8 @@ def main_options(
 def _run_imports(db: str | None, make_jobs, quiet: bool, as_json: bool, label: str) -> None:
     """Run (source, callable(progress)) jobs on the store with a progress bar on a terminal;
     errors are one line each and do not stop the other sources; exit 1 if any failed."""
-    store = open_store(db)
-    try:
+    with _opened(db) as store:
         reports, failed = _run_jobs(make_jobs(store), quiet, as_json, label)
-    finally:
-        store.close()
     if as_json:
         print(json.dumps([r.as_dict() for r in reports], indent=2, default=str))
     if failed:
@@ -204,15 +214,10 @@ def find(
         _fail(f"unknown format {fmt!r}: use table, csv, json, jsonl or parquet")
     if fmt == "parquet" and not output:
         _fail("--format parquet needs --output FILE")
-    store = open_store(db, read_only=True)
     page = limit if limit is not None else (TABLE_PAGE + 1 if fmt == "table" else None)
-    try:
+    with _opened(db, read_only=True, errors=(ExpressionError,)) as store:
         rows = store.find(tags=tags, where=where, columns=columns, sort=sort, limit=page,
                           constraint=constraint, baseline=baseline)
-    except ExpressionError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     if fmt == "table":
         records = rows.records()
         more = limit is None and len(records) > TABLE_PAGE
@@ -247,13 +252,8 @@ def export(
     MLCommons CM results repository does (and `import` reads back). `--format parquet`
     writes OUTPUT/family=F/round=R/*.parquet with the store's column names and types.
     """
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True, errors=(ExpressionError, ValueError)) as store:
         info = store.export(fmt, output, tags=tags, where=where)
-    except (ExpressionError, ValueError) as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(info))
     else:
@@ -275,13 +275,8 @@ def derive(
 
     The expression is checked on every stored result now: unknown columns, type mismatches
     and overflows are refused with the reason. Division by zero gives an empty value."""
-    store = open_store(db)
-    try:
+    with _opened(db, errors=(ExpressionError,)) as store:
         metric = store.derive(name, expression, description, units, replace=replace)
-    except ExpressionError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     print(f"metric {metric.name} = {expression}", file=sys.stderr)
 
 
@@ -292,16 +287,13 @@ def metrics(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List the derived metrics (built in and yours), with descriptions and units."""
-    store = open_store(db, read_only=drop is None)
-    try:
+    with _opened(db, read_only=drop is None) as store:
         if drop:
             if not store.drop_metric(drop):
                 _fail(f"no metric of yours named {drop!r}")
             return
         items = [{"name": m.name, "builtin": m.builtin, "units": m.units, "description": m.description,
                   "expression": m.expression} for m in store.metrics()]
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(items, indent=2))
         return
@@ -325,23 +317,15 @@ def constraint_add(
     db: Optional[str] = DbOption,
 ) -> None:
     """Save a named filter."""
-    store = open_store(db)
-    try:
+    with _opened(db, errors=(ExpressionError,)) as store:
         store.add_constraint(name, expression, description)
-    except ExpressionError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
 
 
 @constraint_app.command("list")
 def constraint_list(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
     """List saved filters."""
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True) as store:
         items = store.constraints()
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(items, indent=2))
         return
@@ -352,12 +336,9 @@ def constraint_list(db: Optional[str] = DbOption, as_json: bool = typer.Option(F
 @constraint_app.command("remove")
 def constraint_remove(name: str, db: Optional[str] = DbOption) -> None:
     """Remove a saved filter."""
-    store = open_store(db)
-    try:
+    with _opened(db) as store:
         if not store.drop_constraint(name):
             _fail(f"no constraint named {name!r}")
-    finally:
-        store.close()
 
 
 @app.command()
@@ -372,13 +353,8 @@ def annotate(
     """Attach a reproducibility report or note to a result. Kept in the store and appended
     to RESULTS.annotations.jsonl next to it (share that file through git); it survives
     re-imports, as it keys on the result's stable uid."""
-    store = open_store(db)
-    try:
+    with _opened(db, errors=(AnnotationError,)) as store:
         a = store.annotate(uid.strip(), report=report, note=note, status=status, by=by)
-    except AnnotationError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     print(f"annotation {a.id} added to {a.uid}", file=sys.stderr)
 
 
@@ -389,24 +365,16 @@ app.add_typer(annotations_app, name="annotations")
 @annotations_app.command("export")
 def annotations_export(path: str = typer.Argument(..., help="JSON Lines file to write."), db: Optional[str] = DbOption) -> None:
     """Write every annotation to a JSON Lines file."""
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True) as store:
         n = store.export_annotations(path)
-    finally:
-        store.close()
     print(f"{n} annotations written to {path}", file=sys.stderr)
 
 
 @annotations_app.command("import")
 def annotations_import(path: str = typer.Argument(..., help="JSON Lines file to merge."), db: Optional[str] = DbOption) -> None:
     """Merge annotations from a JSON Lines file (ones already present are skipped)."""
-    store = open_store(db)
-    try:
+    with _opened(db, errors=(AnnotationError, OSError)) as store:
         n = store.import_annotations(path)
-    except (AnnotationError, OSError) as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     print(f"{n} new annotations from {path}", file=sys.stderr)
 
 
@@ -453,15 +421,10 @@ def run_add(
     import os
 
     name = name or os.path.basename(os.path.normpath(path))
-    store = open_store(db)
-    try:
+    with _opened(db, errors=(RunError, ExpressionError)) as store:
         store.add_run(path, name, model=model, round=round, system_json=system_json)
         row = store.find(where=f"family = 'local' and system = '{name.replace(chr(39), chr(39) * 2)}'",
                          columns="uid,system,model,scenario,result,result_units,valid").records()[0]
-    except (RunError, ExpressionError) as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(row, default=str))
     else:
@@ -472,11 +435,8 @@ def run_add(
 @run_app.command("list")
 def run_list(db: Optional[str] = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
     """List your runs."""
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True) as store:
         rows = store.runs()
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(rows, default=str, indent=2))
         return
@@ -493,13 +453,8 @@ def run_rank(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Where a run would stand among the published results of its benchmark and scenario."""
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True, errors=(RunError,)) as store:
         info = store.rank_run(name, round=round, division=None if division == "all" else division)
-    except RunError as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(info, default=str, indent=2))
         return
@@ -518,25 +473,17 @@ def run_link(name: str = typer.Argument(...), uid: str = typer.Argument(..., hel
              db: Optional[str] = DbOption) -> None:
     """Record a run as a reproduction attempt of a published result (a reproducibility
     report on that result, with the relative difference)."""
-    store = open_store(db)
-    try:
+    with _opened(db, errors=(RunError, AnnotationError)) as store:
         annotation, diff = store.link_run(name, uid.strip())
-    except (RunError, AnnotationError) as exc:
-        _fail(str(exc))
-    finally:
-        store.close()
     print(f"linked {name} to {annotation.uid}: {diff:+.2%} ({annotation.status})", file=sys.stderr)
 
 
 @run_app.command("remove")
 def run_remove(name: str, db: Optional[str] = DbOption) -> None:
     """Remove a run."""
-    store = open_store(db)
-    try:
+    with _opened(db) as store:
         if not store.remove_run(name):
             _fail(f"no local run named {name!r}")
-    finally:
-        store.close()
 
 
 def _cell(value: Any) -> str:
@@ -556,11 +503,8 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show one result with its runs and warnings."""
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True) as store:
         result = store.get(uid.strip())
-    finally:
-        store.close()
     if result is None:
         _fail(f"no result with uid {uid!r}")
     if as_json:
@@ -600,12 +544,9 @@ def status(
     round: Optional[str] = typer.Option(None, "--round", help="Only this round's warnings."),
 ) -> None:
     """What is imported: rounds, counts, warnings."""
-    store = open_store(db, read_only=True)
-    try:
+    with _opened(db, read_only=True) as store:
         info = store.status()
         warning_rows = store.warnings(round) if warnings else []
-    finally:
-        store.close()
     if as_json:
         if warnings:
             info["warnings"] = warning_rows

@@ -79,6 +79,12 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     def filters(request: Request) -> pages.Filters:
         return pages.Filters.from_params(dict(request.query_params)).with_latest_round(store)
 
+    def found(data: dict | None, missing: str) -> dict:
+        """A page's data, or the 404 both its HTML and its JSON twin answer."""
+        if data is None:
+            raise HTTPException(status_code=404, detail=missing)
+        return data
+
     def guarded(fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
@@ -149,17 +155,11 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     @app.get("/result/{uid}.json", response_model=ResultPage, tags=["pages"])
     def result_json(uid: str) -> dict:
         """Every field of one result, its runs, warnings and annotations."""
-        data = pages.result(store, uid)
-        if data is None:
-            raise HTTPException(404, f"no result with uid {uid!r}")
-        return {"result": data}
+        return {"result": found(pages.result(store, uid), f"no result with uid {uid!r}")}
 
     @app.get("/result/{uid}", include_in_schema=False)
     def result_html(request: Request, uid: str):
-        data = pages.result(store, uid)
-        if data is None:
-            raise HTTPException(404, f"no result with uid {uid!r}")
-        return render("result.html", request, r=data)
+        return render("result.html", request, r=found(pages.result(store, uid), f"no result with uid {uid!r}"))
 
     @app.get("/compare.json", response_model=ComparePage, tags=["pages"])
     def compare_json(uid: list[str] = Query(default=[])) -> dict:
@@ -173,17 +173,11 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     @app.get("/system/{submitter}/{system}.json", response_model=SystemPage, tags=["pages"])
     def system_json(submitter: str, system: str) -> dict:
         """A system's description and all its results."""
-        data = pages.system(store, submitter, system)
-        if data is None:
-            raise HTTPException(404, "no such system")
-        return data
+        return found(pages.system(store, submitter, system), "no such system")
 
     @app.get("/system/{submitter}/{system}", include_in_schema=False)
     def system_html(request: Request, submitter: str, system: str):
-        data = pages.system(store, submitter, system)
-        if data is None:
-            raise HTTPException(404, "no such system")
-        return render("system.html", request, page=data)
+        return render("system.html", request, page=found(pages.system(store, submitter, system), "no such system"))
 
     @app.get("/runs.json", response_model=RunsPage, tags=["pages"])
     def runs_json() -> dict:
