@@ -71,11 +71,6 @@ def test_sigkill_during_import_never_corrupts_the_store(tmp_path):
         if state == after:  # start the next attempt from the earlier state again
             with mlperf_explorer.open_store(db) as store:
                 sid = store.con.execute("SELECT source_id FROM sources WHERE round = 'v1.1'").fetchone()[0]
-                from mlperf_explorer.store.database import SourceWriter
-
-                with SourceWriter(store.con, {"source_id": sid, "kind": "directory", "location": "", "family": "inference",
-                                              "round": "v1.1", "imported_at": None}):
-                    pass
-                store.con.execute("DELETE FROM sources WHERE source_id = ?", [sid])
+                assert store.remove_source(sid)
             assert fingerprint(db) == before
     assert "before" in outcomes, outcomes  # at least one kill landed mid-import

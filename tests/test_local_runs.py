@@ -124,6 +124,17 @@ def test_bad_runs_are_one_line_errors(tmp_path, store_db):
         assert result.exit_code == 1 and result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_remove_a_run(loadgen_out, store_db):
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", "add", "--db", store_db, str(loadgen_out["Offline"]), "--model", "resnet",
+                               "--name", "short-lived"]).exit_code == 0
+    assert runner.invoke(app, ["run", "remove", "--db", store_db, "short-lived"]).exit_code == 0
+    with mlperf_explorer.open_store(store_db, read_only=True) as store:
+        assert "short-lived" not in [r["system"] for r in store.runs()]
+        assert store.find(where="system = 'short-lived'", columns="uid").records() == []
+    assert runner.invoke(app, ["run", "remove", "--db", store_db, "short-lived"]).exit_code == 1
+
+
 def test_my_runs_page_and_chart_marker(loadgen_out, store_db):
     from fastapi.testclient import TestClient
 

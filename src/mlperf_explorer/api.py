@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from .annotations import Annotation, AnnotationError, append_jsonl, jsonl_path, new_annotation, read_jsonl
-from .formats.tables import KINDS as TABLE_KINDS, parse_tables
+from .formats.tables import KINDS as TABLE_KINDS
 from .local import RunError
 from .query import derived
 from .query.expr import ExpressionError
@@ -105,6 +105,10 @@ def speedup_relation(relation: str, params: list[Any], baseline: str) -> tuple[s
     return sql, [*params, *params, baseline, baseline]
 
 
+def _local_source_id(name: str) -> str:
+    return hashlib.sha1(f"local-run|{name}".encode()).hexdigest()[:12]
+
+
 def _root_prefix(prepared: PreparedSource) -> str:
     """Where the results root sits inside a git checkout ('' or 'wrapper/')."""
     rel = os.path.relpath(prepared.root, prepared.root_checkout).replace(os.sep, "/")
@@ -136,7 +140,7 @@ class Store:
                     raise
                 self._shadow = live.make_shadow(self.path)
                 self.con = database.connect(self._shadow)
-        self._stored_columns: list[str] | None = None
+        self._column_types: dict[str, str] | None = None
         self._metrics: list[derived.Metric] | None = None  # until derive/drop_metric
 
     def close(self) -> None:
@@ -157,15 +161,21 @@ class Store:
 
     @property
     def stored_columns(self) -> list[str]:
-        if self._stored_columns is None:
+        return list(self.column_types)
+
+    @property
+    def column_types(self) -> dict[str, str]:
+        """{stored column: DuckDB type}, in table order; read once (the schema only grows when
+        a writer opens the store)."""
+        if self._column_types is None:
             cur = self._cursor()
             try:
-                self._stored_columns = [r[0] for r in cur.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' "
-                    "ORDER BY ordinal_position").fetchall()]
+                self._column_types = dict(cur.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'results' "
+                    "ORDER BY ordinal_position").fetchall())
             finally:
                 cur.close()
-        return self._stored_columns
+        return self._column_types
 
     def __enter__(self) -> "Store":
         return self
@@ -262,8 +272,8 @@ class Store:
                 units: set[Unit] | None = None, mode: str = "full") -> ImportReport:
         samples: list[str] = []
         link_ref = prepared.commit or prepared.ref
-        if prepared.kind in TABLE_KINDS:
-            batches = lambda step: parse_tables(prepared.location, prepared.kind)  # noqa: E731
+        if prepared.table is not None:
+            batches = lambda step: iter([prepared.table])  # noqa: E731
         elif prepared.family == "inference":
             from .inference.importer import parse_round
 
@@ -420,7 +430,7 @@ class Store:
 
         started = time.perf_counter()
         record, runs, problems = local.parse_run(path, name, model, round, system_json)
-        sid = hashlib.sha1(f"local-run|{name}".encode()).hexdigest()[:12]
+        sid = _local_source_id(name)
         meta = {"source_id": sid, "kind": "local-run", "location": record["location"], "family": "local",
                 "round": record["round"], "imported_at": _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)}
         b = local.batch(record, runs, problems)
@@ -446,14 +456,11 @@ class Store:
         return local.link(self, name, uid)
 
     def remove_run(self, name: str) -> bool:
-        sid = hashlib.sha1(f"local-run|{name}".encode()).hexdigest()[:12]
-        found = self.con.execute("SELECT count(*) FROM sources WHERE source_id = ?", [sid]).fetchone()[0]
-        if found:
-            with database.SourceWriter(self.con, {"source_id": sid, "kind": "local-run", "location": "", "family": "local",
-                                                  "round": "", "imported_at": _dt.datetime.now()}):
-                pass
-            self.con.execute("DELETE FROM sources WHERE source_id = ?", [sid])
-        return bool(found)
+        return self.remove_source(_local_source_id(name))
+
+    def remove_source(self, source_id: str) -> bool:
+        """Drop a source (see `status`) and every row it brought, in one transaction."""
+        return database.remove_source(self.con, source_id)
 
     # ---- annotations ----------------------------------------------------------------
     def annotate(self, uid: str, report: str | None = None, note: str | None = None, status: str | None = None,

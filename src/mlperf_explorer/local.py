@@ -19,7 +19,8 @@ from .inference.importer import build_result, make_uid
 from .inference.layout import ResultFiles
 from .inference.rules import SCENARIOS, known_rounds, rules_for
 from .inference.summary import parse_summary
-from .records import Batch, Problem
+from .query.expr import literal as lit
+from .records import Batch, Problem, round_key
 from .systems import parse_system_json
 from .training.importer import RESULT_FILE, build_benchmark, system_fields
 from .training.importer import BenchmarkDir
@@ -160,8 +161,6 @@ def batch(record: dict, runs: list[dict], problems: list[Problem]) -> Batch:
 
 def rank(store, name: str, round_name: str | None = None, division: str | None = "closed") -> dict[str, Any]:
     """Where a local run stands among the published results of its benchmark and scenario."""
-    from .web.pages import lit, round_key
-
     mine = store.find(where=f"family = 'local' and system = {lit(name)}", columns="*").records()
     if not mine:
         raise RunError(f"no local run named {name!r} (see `mlperf-explorer run list`)")
@@ -208,8 +207,6 @@ def rank(store, name: str, round_name: str | None = None, division: str | None =
 
 def link(store, name: str, uid: str, tolerance: float = 0.05):
     """Record a local run as a reproduction attempt of a published result."""
-    from .web.pages import lit
-
     mine = store.find(where=f"family = 'local' and system = {lit(name)}", columns="result,result_units").records()
     if not mine:
         raise RunError(f"no local run named {name!r}")

@@ -50,30 +50,37 @@ class Batch:
     files: int
 
 
-def garbled(data: bytes, path: str) -> "Problem | None":
-    """A problem when a loadgen-written file is not UTF-8 text: loadgen writes ASCII, and no
-    such file of any published round fails this, so invalid bytes mean damage."""
+def round_key(name: str) -> tuple[int, ...]:
+    """'v3.0' -> (3, 0), so 'v10.0' sorts after 'v9.1'; unparseable names sort first."""
+    try:
+        return tuple(int(p) for p in name.lstrip("v").split("."))
+    except ValueError:
+        return (-1,)
+
+
+def decode_checked(data: bytes, path: str) -> tuple[str, "Problem | None"]:
+    """Decode a results file whatever its encoding, in one pass, and say if it is not UTF-8.
+
+    Files are meant to be ASCII; some are UTF-8 with a BOM. latin-1 never fails, so nothing is
+    lost. For files loadgen writes (and system descriptions) no published round has a byte
+    that is not UTF-8, so such bytes mean damage: the problem says where.
+    """
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return Problem(path, f"not valid UTF-8 text from byte {exc.start} (garbled?); read as latin-1",
-                       body.count(b"\n", 0, exc.start) + 1)
-    return None
+        return body.decode("latin-1"), Problem(path, f"not valid UTF-8 text from byte {exc.start} (garbled?); read as latin-1",
+                                               body.count(b"\n", 0, exc.start) + 1)
+
+
+def garbled(data: bytes, path: str) -> "Problem | None":
+    """The problem of `decode_checked`, for parsers that read bytes, not text."""
+    return decode_checked(data, path)[1]
 
 
 def decode_text(data: bytes) -> str:
-    """Decode a results file whatever its submitter's encoding.
-
-    Results files are meant to be ASCII; some are UTF-8 with a BOM, some latin-1. latin-1
-    never fails, so nothing is lost and a warning is not needed for the encoding alone.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    """The text of `decode_checked`, where damage is judged otherwise."""
+    return decode_checked(data, "")[0]
 
 
 def to_number(text: str) -> int | float | None:

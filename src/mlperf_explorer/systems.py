@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from .records import Parsed, Problem, decode_text, garbled
+from .records import Parsed, Problem, decode_checked
 
 # Misspelt keys seen in published results -> the field they mean.
 KEY_TYPOS = {
@@ -30,10 +30,9 @@ _LINE_COMMENT = re.compile(r"^\s*(//|#).*$", re.M)
 
 def parse_system_json(data: bytes, path: str = "system.json") -> Parsed:
     problems: list[Problem] = []
-    text = decode_text(data)
+    text, bad = decode_checked(data, path)  # no published description fails UTF-8
     if not text.strip():
         return Parsed({}, [Problem(path, "empty system description")])
-    bad = garbled(data, path)  # no published description fails UTF-8
     if bad:
         problems.append(bad)
     try:

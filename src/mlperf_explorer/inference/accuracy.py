@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..records import Problem, decode_text, garbled
+from ..records import Problem, decode_checked
 
 
 @dataclass
@@ -63,12 +63,11 @@ def parse_accuracy(
     """Match each line against each target metric's pattern (anchored at the line start,
     as the checker's `re.match` is); the last match of a metric wins."""
     acc = Accuracy()
-    text = decode_text(data)
+    text, bad = decode_checked(data, path)
     if not text.strip():
         acc.problems.append(Problem(path, "empty accuracy.txt"))
         return acc
     acc.has_hash = re.search(r"^hash=\w+\s*$", text, re.M) is not None
-    bad = garbled(data, path)
     if bad:
         acc.problems.append(bad)
     if not target:

@@ -16,6 +16,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..records import round_key
+
 SCENARIOS = {
     "singlestream": "SingleStream",
     "multistream": "MultiStream",
@@ -79,14 +81,6 @@ TASKS = {
 }
 
 _LEGACY_ROUNDS = {"v0.5", "v0.7", "v1.0", "v1.1"}
-
-
-def round_key(name: str) -> tuple[int, ...]:
-    """'v3.0' -> (3, 0) for ordering; unparseable names sort first."""
-    try:
-        return tuple(int(p) for p in name.lstrip("v").split("."))
-    except ValueError:
-        return (-1,)
 
 
 @lru_cache(maxsize=1)

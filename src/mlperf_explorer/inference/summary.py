@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..records import Parsed, Problem, decode_text, garbled, to_number
+from ..records import Parsed, Problem, decode_checked, to_number
 
 # Summary label -> detail-log key, for labels whose meaning does not depend on the section.
 _LABELS: dict[str, str] = {
@@ -110,10 +110,9 @@ def parse_summary(data: bytes, path: str = "mlperf_log_summary.txt") -> Parsed:
     problems: list[Problem] = []
     per_query = False
     es_block = ""  # "", "ttft", "tpot"
-    text = decode_text(data)
+    text, bad = decode_checked(data, path)
     if not text.strip():
         return Parsed({}, [Problem(path, "empty summary file")])
-    bad = garbled(data, path)
     if bad:
         problems.append(bad)
     # Every loadgen summary ends with its test parameters (performance_sample_count last in

@@ -261,6 +261,11 @@ class _Parser:
         raise ExpressionError(f"unexpected {t.text!r} at position {t.pos + 1}")
 
 
+def literal(text: str) -> str:
+    """`text` as a string literal of this language (for expressions built by code)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def compile_expression(text: str, columns: Iterable[str]) -> tuple[str, list[Any]]:
     """Compile `text` to (SQL fragment, parameters) over the allowed `columns`."""
     parser = _Parser(text, columns)

@@ -18,6 +18,7 @@ from typing import Callable
 from .archive import ArchiveError, cleanup, extract_results, is_archive
 from .detect import DetectError, detect_family, detect_round, find_root, normalise_round
 from ..formats import tables
+from ..records import Batch
 from .git import GitError, checkout, is_git_source, redact
 
 
@@ -27,7 +28,7 @@ class SourceError(Exception):
 
 @dataclass
 class PreparedSource:
-    kind: str  # "directory" | "archive" | "git"
+    kind: str  # "directory" | "archive" | "git" | a table kind (formats.tables.KINDS)
     location: str  # what the user named, made absolute (a git URL without credentials)
     root: str  # folder holding the results layout
     family: str
@@ -36,6 +37,7 @@ class PreparedSource:
     ref: str = "main"
     commit: str | None = None  # git: the commit imported
     root_checkout: str = ""  # the folder the source unpacks or checks out to (root is inside it)
+    table: Batch | None = None  # a table source, already read to learn its family and round
 
 
 def file_sha256(path: str) -> str:
@@ -129,4 +131,5 @@ def _identify_table(kind: str, location: str, source: str) -> PreparedSource:
     families = {r["family"] for r in batch.records}
     rounds = {r["round"] for r in batch.records}
     return PreparedSource(kind, location, location, families.pop() if len(families) == 1 else "mixed",
-                          rounds.pop() if len(rounds) == 1 else "mixed", h.hexdigest(), root_checkout=location)
+                          rounds.pop() if len(rounds) == 1 else "mixed", h.hexdigest(), root_checkout=location,
+                          table=batch)

@@ -277,6 +277,20 @@ class SourceWriter:
             raise
 
 
+def remove_source(con: duckdb.DuckDBPyConnection, source_id: str) -> bool:
+    """Atomically drop a source and everything it brought; False if there was no such source."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        found = con.execute("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]).fetchone()[0]
+        for table in ("runs", "results", "warnings", "systems", "source_files", "sources"):
+            con.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return bool(found)
+
+
 def replace_source(con: duckdb.DuckDBPyConnection, source: dict[str, Any], records: list[dict[str, Any]],
                    runs: list[dict[str, Any]], warnings: Iterable[dict[str, Any]],
                    systems: list[dict[str, Any]] | None = None) -> None:

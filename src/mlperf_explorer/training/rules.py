@@ -16,6 +16,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..records import round_key
+
 # Folder names that are not the benchmark's own name.
 BENCHMARK_ALIASES = {"mask": "maskrcnn", "maskrcnn": "maskrcnn"}
 
@@ -60,7 +62,7 @@ def _table() -> dict[str, Any]:
 def known_training_rounds(family: str = "training") -> list[str]:
     """The rounds mlperf_logging's tables know for a family, oldest first."""
     rounds = [k.split("/", 1)[1] for k in _table()["rounds"] if k.startswith(family + "/")]
-    return sorted(rounds, key=lambda r: tuple(int(x) for x in r.lstrip("v").split(".")))
+    return sorted(rounds, key=round_key)
 
 
 def benchmark_name(folder: str) -> str:

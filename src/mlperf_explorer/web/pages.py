@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import Store
+from ..query.expr import literal as lit
+from ..records import round_key
 
 LOWER_IS_BETTER = ("Latency (ms)", "min.")
 LEADERBOARD_COLUMNS = [
@@ -22,19 +24,6 @@ LEADERBOARD_COLUMNS = [
 ]
 FACETS = ["division", "system_type", "submitter", "accelerator_model_name", "availability", "scenario", "mlperf_model"]
 PAGE_SIZE = 200
-
-
-def round_key(name: str) -> tuple[int, ...]:
-    """'v10.0' after 'v9.1': rounds sort by number, not text."""
-    try:
-        return tuple(int(x) for x in name.lstrip("v").split("."))
-    except ValueError:
-        return (-1,)
-
-
-def lit(text: str) -> str:
-    """A string literal of the expression language."""
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 @dataclass
@@ -77,13 +66,7 @@ class Filters:
     def with_latest_round(self, store: Store) -> "Filters":
         """A leaderboard is one round: the family's latest unless the URL names one."""
         if not self.round:
-            cur = store._cursor()
-            try:
-                rounds = [r[0] for r in cur.execute("SELECT DISTINCT round FROM results WHERE family = ?", [self.family]).fetchall()]
-            finally:
-                cur.close()
-            if rounds:
-                self.round = max(rounds, key=round_key)
+            self.round = latest_rounds(store).get(self.family, "")
         return self
 
     def where(self) -> str:
@@ -132,6 +115,20 @@ def _rows(records: list[dict]) -> list[dict]:
     return [{k: _clean(v) for k, v in r.items()} for r in records]
 
 
+def latest_rounds(store: Store) -> dict[str, str]:
+    """{family: its newest imported round}, rounds ordered by number."""
+    cur = store._cursor()
+    try:
+        pairs = cur.execute("SELECT DISTINCT family, round FROM results").fetchall()
+    finally:
+        cur.close()
+    latest: dict[str, str] = {}
+    for fam, rnd in pairs:
+        if fam not in latest or round_key(rnd) > round_key(latest[fam]):
+            latest[fam] = rnd
+    return latest
+
+
 def choices(store: Store, family: str) -> dict[str, list[str]]:
     """The values each picker offers, for one family."""
     cur = store._cursor()
@@ -158,13 +155,10 @@ def choices(store: Store, family: str) -> dict[str, list[str]]:
 
 def overview(store: Store) -> dict[str, Any]:
     status = store.status()
+    latest = latest_rounds(store)
+    keys = [[f"{k} {v}" for k, v in latest.items()]]
     cur = store._cursor()
     try:
-        latest: dict[str, str] = {}
-        for fam, rnd in cur.execute("SELECT DISTINCT family, round FROM results").fetchall():
-            if fam not in latest or round_key(rnd) > round_key(latest[fam]):
-                latest[fam] = rnd
-        keys = [[f"{k} {v}" for k, v in latest.items()]]
         leaders = cur.sql("""
             WITH ranked AS (
               SELECT family, round, coalesce(mlperf_model, benchmark) AS model, coalesce(scenario, '') AS scenario,
@@ -220,13 +214,7 @@ NUMERIC_KINDS = {"DOUBLE", "INTEGER", "BIGINT"}
 
 
 def numeric_columns(store: Store) -> list[str]:
-    cur = store._cursor()
-    try:
-        stored = [r[0] for r in cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' AND data_type IN ('DOUBLE', 'INTEGER', 'BIGINT') "
-            "ORDER BY ordinal_position").fetchall()]
-    finally:
-        cur.close()
+    stored = [c for c, kind in store.column_types.items() if kind in NUMERIC_KINDS]
     return stored + [m.name for m in store.metrics()]
 
 
