@@ -89,6 +89,7 @@ def main() -> None:
     import mlperf_explorer
 
     total_mismatch = 0
+    table: list[tuple[str, int, int, int, float, float]] = []  # round, equal, compared, only ours, ours s, theirs s
     for round_name in args.rounds:
         tree = unpack_cached(corpus / args.family / f"{round_name}.tar.zst", cache)
         with tempfile.TemporaryDirectory() as tmp:
@@ -137,6 +138,13 @@ def main() -> None:
         print(f"  scores compared: {same} equal, {differ} differ, {len(only_ours)} only ours"
               + (" (v0.6 compared after the x1000 unit fix)" if unit != 1.0 else ""))
         total_mismatch += differ + len(only_ours)
+        table.append((round_name, same, same + differ, len(only_ours), ours_s, their_s))
+    if table:
+        print(f"\n{args.family}: scores equal to the official summarizer's (to 1e-6), per round")
+        print("| round | equal / compared | only ours | ours s | summarizer s | ratio |")
+        print("|---|---|---|---|---|---|")
+        for rnd, same, compared, only, ours_s, their_s in table:
+            print(f"| {rnd} | {same} / {compared} | {only} | {ours_s:.2f} | {their_s:.1f} | {their_s / ours_s:.0f}x |")
     sys.exit(0)
 
 

@@ -62,6 +62,22 @@ def quality_target(path: Path) -> dict | None:
     return None
 
 
+def init_limit(common: Path) -> dict | None:
+    """The compliance checker's limit on initialization (first init_start to init_stop), in
+    minutes per division, from a round's common.yaml: `< (20*60*1e3)` in early rounds,
+    `compile_time_mins` (240 if open else 30) from 2.0."""
+    if not common.exists():
+        return None
+    text = common.read_text()
+    m = re.search(r"s\['compile_time_mins'\]\s*=\s*(\d+)\s*if v\['value'\]\s*==\s*'open'\s*else\s*(\d+)", text)
+    if m:
+        return {"open": int(m.group(1)), "closed": int(m.group(2))}
+    m = re.search(r"ll\.timestamp - s\['first_init_start'\]\s*<\s*\((\d+)\*60\*1e3\)", text)
+    if m:
+        return {"open": int(m.group(1)), "closed": int(m.group(1))}
+    return None
+
+
 def build() -> dict:
     base = Path(mlperf_logging.__file__).parent / "compliance_checker"
     out: dict = {"source": f"mlperf-logging {importlib.metadata.version('mlperf-logging')}",
@@ -77,7 +93,11 @@ def build() -> dict:
                     target = quality_target(path)
                     if target:
                         targets[bench] = target
-            out["rounds"][f"{usage}/v{round_short}"] = {"benchmarks": sorted(set(benchmarks)), "targets": targets}
+            entry = {"benchmarks": sorted(set(benchmarks)), "targets": targets}
+            limit = init_limit(folder / "common.yaml")
+            if limit:
+                entry["init_limit_mins"] = limit
+            out["rounds"][f"{usage}/v{round_short}"] = entry
     return out
 
 

@@ -22,6 +22,10 @@ SEEDS = {
     "system.json": "samples/inference/v3.0/*/*/systems/*.json",
     "result_0.txt (MLLOG, MLL, MLPv0.5)": "samples/training/v*/**/result_*.txt",
     "cm-result.json / summary.csv": "samples/inference/v3.0/*/*/summary.csv",
+    "result_summary.json / config.yaml / accuracy_results.json": "samples/inference/v6.1/**/*.json",
+    "SYSTEM_power.yaml / privateid.json": "samples/inference/v6.1/**/config.yaml",
+    "summary.json / summary_results.json": "samples/inference/v6.1/**/accuracy_results.json",
+    "verify_accuracy.txt (TEST06)": "samples/inference/v6.0/**/TEST06/verify_accuracy.txt",
 }
 
 

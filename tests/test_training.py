@@ -290,3 +290,61 @@ def test_odd_folders_of_real_rounds(training_store):
     warned = [(w["round"], w["path"], w["message"]) for w in store.warnings()]
     assert any(r == "v0.7" and p == "Alibaba/results/v100-256/result_1.txt" and "time_s" in m for r, p, m in warned)
     assert any(r == "v1.0" and p == "Habana/results/SYS-420GH-TNGR/resnet/bert" and "not read" in m for r, p, m in warned)
+
+
+# Scores the official summarizer gives (mlperf_logging 4.1 result_summarizer, run on a copy
+# of the corpus rounds by benchmarks/bench_training_import.py) where our scoring once differed:
+# a run whose log has a line that is not JSON, or whose initialization took over the round's
+# 30 minutes, fails the compliance checker and is dropped.
+SUMMARIZER_SCORES = {
+    ("v4.1", "Lambda/results/lambda_1cc_n2_H100-SXM-80GB_ngc24.04_nemo/stable_diffusion"): 23.333419,
+    ("v4.1", "Lambda/results/lambda_1cc_n4_H100-SXM-80GB_ngc24.04_nemo/llama2_70b_lora"): 8.222960,
+    ("v4.1", "Lambda/results/lambda_1cc_n4_H100-SXM-80GB_ngc24.04_nemo/stable_diffusion"): 14.281933,
+    ("v5.0", "tinycorp/results/tinybox_green/bert"): 213.604290,
+}
+
+
+def test_runs_the_summarizer_drops_for_compliance(training_store):
+    store, _ = training_store
+    for (round_name, location), minutes in SUMMARIZER_SCORES.items():
+        [row] = store.find(where=f"round = '{round_name}' and location = '{location}'",
+                           columns="result,runs_counted,warning_count").records()
+        assert row["result"] == pytest.approx(minutes, abs=5e-7), location
+        assert row["warning_count"] >= 1, "the dropped run's log is named by a warning on its result"
+
+
+def test_unparsable_mllog_line_and_slow_initialization_drop_a_run():
+    lines = [
+        ':::MLLOG {"time_ms": 0, "key": "init_start", "value": null, "metadata": {}}',
+        ':::MLLOG {"time_ms": 60000, "key": "init_stop", "value": null, "metadata": {}}',
+        ':::MLLOG {"time_ms": 60000, "key": "run_start", "value": null, "metadata": {}}',
+        ':::MLLOG {"time_ms": 120000, "key": "run_stop", "value": null, "metadata": {"status": "success"}}',
+    ]
+    good = "\n".join(lines).encode()
+    facts, _ = run_facts(parse_log(good), "r", None, "x", init_limit_ms=30 * 60_000)
+    assert facts.counted and facts.minutes == 1.0
+    garbled = good + b'\n:::MLLOG {"time_ms": 5, "key": "opt_name", "value": "adamw"Lambda/x.py", "lineno": 1}}'
+    log = parse_log(garbled, "x")
+    assert log.unparsed_lines == 1 and any("do not parse" in p.message for p in log.problems)
+    facts, _ = run_facts(log, "r", None, "x")
+    assert not facts.counted and "do not parse" in facts.reason
+    slow = good.replace(b'"time_ms": 60000, "key": "init_stop"', b'"time_ms": 1860000, "key": "init_stop"')
+    facts, problems = run_facts(parse_log(slow), "r", None, "x", init_limit_ms=30 * 60_000)
+    assert not facts.counted and "31.0 min" in facts.reason and problems
+    assert TrainingRules("training", "v5.0").init_limit_ms("open") == 240 * 60_000
+    assert TrainingRules("training", "v0.7").init_limit_ms("closed") == 20 * 60_000
+
+
+def test_training_results_count_their_own_warnings(training_store):
+    store, _ = training_store
+    rows = store.find(where="family in ('training', 'hpc')", columns="family,round,location,warning_count").records()
+    counted = {(r["family"], r["round"], r["location"]): r["warning_count"] for r in rows}
+    warned: dict[tuple, int] = {}
+    for w in store.warnings():
+        for key in counted:
+            if key[:2] == (w["family"], w["round"]) and (w["path"].startswith(key[2] + "/") or w["path"] == key[2]):
+                warned[key] = warned.get(key, 0) + 1
+    assert warned, "the corpus rounds have warnings on result files"
+    for key, n in warned.items():
+        assert counted[key] >= n, key
+    assert sum(1 for v in counted.values() if v) >= len(warned)

@@ -586,17 +586,12 @@ class Store:
 
 
 def _attach_warnings(records: list[dict], problems: list[Problem]) -> list[dict]:
-    """Count each result's warnings on its row (by location prefix) and flatten them."""
-    by_location = {r["location"]: r for r in records}
+    """Flatten the problems for the warnings table. Each family's parser counts a result's
+    own warnings on its record (it knows which files are that result's); a record from a
+    source that does not count them gets 0."""
     for r in records:
-        r["warning_count"] = 0
-    for p in problems:
-        parts = p.path.split("/")
-        if len(parts) >= 6:
-            key = "/".join(parts[:2] + ["results"] + parts[3:6]) if parts[2] in ("compliance", "audit", "measurements") else "/".join(parts[:6])
-            rec = by_location.get(key)
-            if rec is not None:
-                rec["warning_count"] += 1
+        if r.get("warning_count") is None:
+            r["warning_count"] = 0
     return [p.as_dict() for p in problems]
 
 

@@ -16,6 +16,8 @@ from .formats import tables
 from .inference.accuracy import parse_accuracy
 from .inference.compliance import parse_verify
 from .inference.detail import parse_detail
+from .inference.endpoints import parse_audit, parse_endpoints_accuracy, parse_endpoints_run
+from .inference.nameplate import parse_nameplate, parse_private_id
 from .inference.power import average_watts, timestamp_seconds
 from .inference.rules import rules_for
 from .inference.summary import parse_summary
@@ -60,6 +62,25 @@ def _cm_table(data: bytes) -> None:
         next(tables.parse_tables(path, "checker-summary"))
 
 
+def _endpoints(data: bytes) -> None:
+    parse_endpoints_run(data, data, "result_summary.json", "config.yaml")
+    parse_endpoints_accuracy(data, "accuracy_results.json")
+    parse_audit(data, "audit_output_caching_test.json")
+
+
+def _nameplate(data: bytes) -> None:
+    parse_nameplate(data, "systems/x_power.yaml")
+    parse_private_id(data, "privateid.json")
+
+
+def _final_report(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "summary.json")
+        with open(path, "wb") as f:
+            f.write(data)
+        next(tables.parse_tables(path, "final-report"))
+
+
 TARGETS: dict[str, Callable[[bytes], object]] = {
     "mlperf_log_summary.txt": parse_summary,
     "mlperf_log_detail.txt": parse_detail,
@@ -69,4 +90,8 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "system.json": parse_system_json,
     "result_0.txt (MLLOG, MLL, MLPv0.5)": _mllog,
     "cm-result.json / summary.csv": _cm_table,
+    "result_summary.json / config.yaml / accuracy_results.json": _endpoints,
+    "SYSTEM_power.yaml / privateid.json": _nameplate,
+    "summary.json / summary_results.json": _final_report,
+    "verify_accuracy.txt (TEST06)": lambda data: parse_verify(data, "TEST06"),
 }

@@ -15,7 +15,8 @@ import os
 import re
 from typing import Any
 
-from .inference.importer import build_result, make_uid
+from .inference.importer import build_result
+from .records import make_uid
 from .inference.layout import ResultFiles
 from .inference.rules import SCENARIOS, known_rounds, rules_for
 from .inference.summary import parse_summary

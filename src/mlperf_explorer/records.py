@@ -6,6 +6,7 @@ so every stage can be tested with bytes in and records out.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,3 +98,16 @@ def to_number(text: str) -> int | float | None:
     if value != value or value in (float("inf"), float("-inf")):
         return None
     return value
+
+
+def make_uid(*parts: str) -> str:
+    """Stable identity of a result (family, round, division, submitter, system, model,
+    scenario): the same result re-imported, from any copy of its round, keeps its uid."""
+    return hashlib.sha1("|".join(p.lower() for p in parts).encode()).hexdigest()[:16]
+
+
+def total_accelerators(nodes: int | None, per_node: int | None) -> int | None:
+    """number_of_nodes x accelerators_per_node, the official table's `total_accelerators`."""
+    if nodes is None or per_node is None:
+        return None
+    return nodes * per_node

@@ -7,7 +7,10 @@ Some users hold only what others computed from the raw files:
   Platform, Model, Scenario, Result, Units, Result_Power, Location, version, ...);
 - the submission checker's `summary.csv` (one row per Location and Units);
 - the `summary_results.json` of MLCommons' final-report script (Performance_Result,
-  Power_Result, ...).
+  Power_Result, ...), and its 2026 form, `summary.json`: an object of rows keyed "0".."N"
+  with the checker's columns (Result, Units, and new: total_accelerators,
+  weight_data_types, design_power_watts, PrivateID), whose `Location` names the run
+  (`./closed/.../Offline/performance/run_1`) rather than the result folder.
 
 All three key a result by its repository Location, with power either on the result's row or
 on a row of its own (Units Watts or millijoules). Rows become the same records a raw import
@@ -24,7 +27,8 @@ import os
 import re
 from typing import Any, Iterator
 
-from ..inference.importer import PUBLIC_REPO, make_uid, tags_for
+from ..inference.importer import PUBLIC_REPO, tags_for
+from ..records import make_uid, total_accelerators
 from ..inference.power import per_joule
 from ..inference.rules import SCENARIOS, TASKS
 from ..records import Batch, Problem, decode_text
@@ -46,7 +50,10 @@ def detect(path: str) -> str | None:
                 head = f.read(4096).decode("utf-8", "replace")
         except OSError:
             return None
-        return "final-report" if "Performance_Result" in head else None
+        if "Performance_Result" in head:
+            return "final-report"
+        # The 2026 final report: {"0": {"Organization": ..., "Location": ..., "Units": ...}, ...}
+        return "final-report" if re.match(r'\s*\{\s*"0"\s*:', head) and '"Location"' in head else None
     if name.endswith(".csv"):
         try:
             with open(path, "rb") as f:
@@ -87,6 +94,8 @@ def _rows(path: str, kind: str, root: str) -> tuple[list[tuple[dict, dict]], lis
             rows = list(csv.DictReader(io.StringIO(text)))
         else:
             rows = json.loads(text)
+            if isinstance(rows, dict):  # 2026: rows keyed "0", "1", ...
+                rows = [rows[k] for k in sorted(rows, key=lambda k: (not str(k).isdigit(), int(k) if str(k).isdigit() else 0, str(k)))]
             if not isinstance(rows, list):
                 raise ValueError("not a list of rows")
     except (ValueError, csv.Error) as exc:
@@ -124,8 +133,29 @@ def _first(row: dict, *keys: str) -> Any:
     return None
 
 
+_RUN_SUFFIX = re.compile(r"/performance/run_\d+$")
+
+
+def result_location(location: str) -> str:
+    """A table's Location as the result folder: `./closed/X/results/S/M/Offline/performance/run_1`
+    (the 2026 form) and `closed/X/results/S/M/Offline` are the same result."""
+    loc = location.strip().replace("\\", "/")
+    while loc.startswith("./"):
+        loc = loc[2:]
+    return _RUN_SUFFIX.sub("", loc.strip("/"))
+
+
+def _accuracy(value: Any) -> float | None:
+    """'80.6', 80.6, 'acc: 77.805' or 'ROUGE1: 44.45  ROUGE2: 22.0': the first metric's value."""
+    number = _num(value)
+    if number is not None or value is None:
+        return number
+    m = re.search(r"[:=]\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", str(value))
+    return float(m.group(1)) if m else None
+
+
 def _inference_record(row: dict, origin: str, round_name: str) -> tuple[dict | None, str | None]:
-    loc = str(_first(row, "Location") or "").strip().strip("/")
+    loc = result_location(str(_first(row, "Location") or ""))
     parts = loc.split("/")
     if len(parts) != 6 or parts[2] != "results":
         return None, f"Location {loc!r} is not DIVISION/SUBMITTER/results/SYSTEM/MODEL/SCENARIO"
@@ -140,7 +170,7 @@ def _inference_record(row: dict, origin: str, round_name: str) -> tuple[dict | N
         "system_name": as_text(_first(row, "SystemName", "System")),
         "system_type": as_text(_first(row, "SystemType", "Suite")),
         "availability": (as_text(_first(row, "Availability")) or "").lower() or None,
-        "accuracy": _num(_first(row, "Accuracy")),
+        "accuracy": _accuracy(_first(row, "Accuracy")),
         "inferred": _flag(_first(row, "inferred")) or False,
         "compliance_pass": _flag(_first(row, "compliance", "compilance")),
         "number_of_nodes": as_int(_first(row, "number_of_nodes", "Nodes")),
@@ -152,9 +182,15 @@ def _inference_record(row: dict, origin: str, round_name: str) -> tuple[dict | N
         "framework": as_text(_first(row, "framework", "Software")),
         "operating_system": as_text(_first(row, "operating_system")),
         "notes": as_text(_first(row, "notes", "Notes")) or None,
+        "total_accelerators": as_int(_first(row, "total_accelerators")),
+        "weight_data_types": as_text(_first(row, "weight_data_types")) or None,
+        "design_power_watts": _num(_first(row, "design_power_watts")),
+        "private_id": as_text(_first(row, "PrivateID", "private_id")) or None,
         "url": PUBLIC_REPO.format(round=round_name, ref="main", location=loc),
         "has_power": False,
     }
+    if record["total_accelerators"] is None:
+        record["total_accelerators"] = total_accelerators(record["number_of_nodes"], record["accelerators_per_node"])
     errors = _num(_first(row, "errors"))
     record["_errors"] = errors
     return record, None

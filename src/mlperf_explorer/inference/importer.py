@@ -8,20 +8,22 @@ gathers. Nothing here knows about the database.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from ..records import Batch, Problem
+from ..records import Batch, Problem, make_uid, total_accelerators
 from ..systems import as_int, as_text, parse_system_json
 from ..units import Unit, selects
 from . import compliance as _compliance
-from .accuracy import parse_accuracy
+from .accuracy import Accuracy, parse_accuracy
 from .detail import parse_detail
-from .layout import ResultFiles, list_systems, model_mappings, walk_system
-from .official import official_result
+from .endpoints import compliance_test_of_audit, parse_audit, parse_endpoints_accuracy, parse_endpoints_run
+from .layout import ResultFiles, SystemDir, list_systems, model_mappings, walk_system
+from .nameplate import design_power_watts, parse_nameplate, parse_private_id
+from .official import Official, official_endpoints_result, official_result
 from .power import average_watts, per_joule, power_metric, timestamp_seconds
 from .rules import POWER_UNITS, SCENARIOS, TASKS, RoundRules, rules_for
 from .summary import parse_summary
@@ -43,11 +45,6 @@ SYSTEM_COLUMNS = {
 }
 
 PERCENTILES = ("50.00", "90.00", "95.00", "97.00", "99.00", "99.90")
-
-
-def make_uid(*parts: str) -> str:
-    """Stable identity of a result: the same result re-imported keeps its uid."""
-    return hashlib.sha1("|".join(p.lower() for p in parts).encode()).hexdigest()[:16]
 
 
 def system_info(path: str | None, read: Callable[[str], bytes], location_hint: str) -> tuple[dict, list[Problem]]:
@@ -90,6 +87,32 @@ def _run_order(name: str) -> tuple[int, str]:
     return (int(tail) if tail.isdigit() else 10**6, name)
 
 
+@dataclass
+class SystemExtras:
+    """What the 2026 checker reads about a system besides its description: the design power
+    (from `systems/SYSTEM_power.yaml` or the description's `system_power_capacity`) and the
+    private id (`results/SYSTEM/privateid.json`)."""
+
+    nameplate_watts: float | None = None
+    private_id: str | None = None
+
+
+def _endpoints_run(files: dict[str, str], rf: ResultFiles, scenario: str, mlperf_model: str, rules: RoundRules,
+                   load: Callable[[str], bytes | None], problems: list[Problem]) -> tuple[dict[str, Any], Official]:
+    """An endpoints-harness performance run: its values as loadgen keys and its result."""
+    spath = files["result_summary.json"]
+    cpath = rf.files.get("config.yaml") or rf.files.get("config.yml") or f"{rf.location}/config.yaml"
+    summary = load(spath)
+    config = load(cpath) if cpath in rf.files.values() else None
+    parsed = parse_endpoints_run(summary, config, spath, cpath)
+    problems.extend(parsed.problems)
+    values = parsed.values
+    off = official_endpoints_result(values, scenario, mlperf_model, rules, rf.scenario_folder)
+    if off.problem:
+        problems.append(Problem(spath, off.problem))
+    return values, off
+
+
 def build_result(
     rf: ResultFiles,
     rules: RoundRules,
@@ -97,6 +120,7 @@ def build_result(
     extra_mapping: dict[str, str] | None,
     read: Callable[[str], bytes],
     source_ref: str = "main",
+    extras: SystemExtras | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[Problem]]:
     """Parse one result directory. Returns (record or None, runs, problems).
 
@@ -130,30 +154,41 @@ def build_result(
     chosen_official = None
     chosen_detail: dict[str, Any] = {}
     chosen_run = None
+    endpoints = False
     for run in perf_runs:
         files = rf.runs[run]
         spath = files.get("mlperf_log_summary.txt")
-        if spath is None:
-            problems.append(Problem(f"{loc}/performance/{run}/mlperf_log_summary.txt", "missing"))
-            continue
-        data = load(spath)
-        if data is None:
-            continue
-        summary = parse_summary(data, spath)
-        problems.extend(summary.problems)
         detail: dict[str, Any] = {}
-        dpath = files.get("mlperf_log_detail.txt")
-        if dpath:
-            ddata = load(dpath)
-            if ddata is not None:
-                parsed = parse_detail(ddata, dpath)
-                problems.extend(parsed.problems)
-                detail = parsed.values
-        values = run_values(summary.values, detail)
-        off = official_result(values, scenario, mlperf_model, rules)
-        if off.problem:
-            problems.append(Problem(spath, off.problem))
-        elif off.value is not None and not (off.value >= 0):
+        if spath is None and "result_summary.json" in files:
+            endpoints = True
+            spath = files["result_summary.json"]
+            values, off = _endpoints_run(files, rf, scenario, mlperf_model, rules, load, problems)
+            # The harness logs no validity: a complete run without failed samples.
+            detail = {"_errors": ["samples failed"]} if values.get("_failed") else {}
+            values["result_validity"] = "VALID" if values.get("_complete") is not False else "INVALID"
+        elif spath is None:
+            hint = (" (results.json here is a harness' own output, not a loadgen log)"
+                    if "results.json" in files else "")
+            problems.append(Problem(f"{loc}/performance/{run}/mlperf_log_summary.txt", "missing" + hint))
+            continue
+        else:
+            data = load(spath)
+            if data is None:
+                continue
+            summary = parse_summary(data, spath)
+            problems.extend(summary.problems)
+            dpath = files.get("mlperf_log_detail.txt")
+            if dpath:
+                ddata = load(dpath)
+                if ddata is not None:
+                    parsed = parse_detail(ddata, dpath)
+                    problems.extend(parsed.problems)
+                    detail = parsed.values
+            values = run_values(summary.values, detail)
+            off = official_result(values, scenario, mlperf_model, rules, rf.scenario_folder)
+            if off.problem:
+                problems.append(Problem(spath, off.problem))
+        if off.value is not None and not (off.value >= 0 and off.value != float("inf")):
             problems.append(Problem(spath, f"absurd result value {off.value}"))
             off.value = None
         valid = values.get("result_validity") == "VALID" and not detail.get("_errors") and off.value is not None
@@ -163,7 +198,7 @@ def build_result(
             "valid": valid,
             "log_scenario": off.log_scenario,
             "result": off.value,
-            "has_detail": bool(detail),
+            "has_detail": bool(detail) and not endpoints,
             "values": {k: v for k, v in values.items() if isinstance(v, (int, float, str, bool))},
         })
         if run in counted and (off.value is not None or chosen is None):
@@ -173,6 +208,7 @@ def build_result(
         if not perf_runs:
             problems.append(Problem(f"{loc}/performance/run_1/mlperf_log_summary.txt", "missing: no performance run"))
         return None, runs, problems
+    extras = extras or SystemExtras()
 
     values = chosen
     off = chosen_official
@@ -183,10 +219,12 @@ def build_result(
     # Accuracy
     acc = None
     apath = rf.accuracy.get("accuracy.txt")
-    if apath:
+    if endpoints and "accuracy_results.json" in rf.accuracy:
+        acc = _endpoints_accuracy(rf.accuracy["accuracy_results.json"], mlperf_model, scenario, rules, load, problems)
+    elif apath:
         data = load(apath)
         if data is not None:
-            acc = parse_accuracy(data, rules.accuracy_target(mlperf_model), rules.accuracy_patterns,
+            acc = parse_accuracy(data, rules.accuracy_target(mlperf_model, scenario), rules.accuracy_patterns,
                                  rules.accuracy_upper_limit(mlperf_model), apath)
             problems.extend(acc.problems)
             # From v0.7 accuracy.txt ends with the hash of its accuracy log, which the
@@ -194,7 +232,8 @@ def build_result(
             if not acc.has_hash and rules.round != "v0.5" and data.strip():
                 problems.append(Problem(apath, "no hash= line (truncated?); the official checker requires one"))
     else:
-        problems.append(Problem(f"{loc}/accuracy/accuracy.txt", "missing"))
+        missing = "accuracy_results.json" if endpoints else "accuracy.txt"
+        problems.append(Problem(f"{loc}/accuracy/{missing}", "missing"))
 
     # Power
     has_power = False
@@ -213,7 +252,16 @@ def build_result(
         for p in paths:
             data = load(p)
             if data is not None:
-                outcomes.setdefault(test, []).append(_compliance.parse_verify(data))
+                outcome = _compliance.parse_verify(data, test)
+                if outcome is False and test == "TEST01" and p.endswith("/verify_accuracy.txt") and rf.test01_accuracy:
+                    outcome = _test01_delta(rf.test01_accuracy, mlperf_model, scenario, rules, load)
+                outcomes.setdefault(test, []).append(outcome)
+    for p in rf.audits:
+        data = load(p)
+        if data is not None:
+            _name, passed, probs = parse_audit(data, p)
+            problems.extend(probs)
+            outcomes.setdefault(compliance_test_of_audit(p.rsplit("/", 1)[-1]), []).append(passed)
     per_test, compliance_pass = _compliance.combine(outcomes)
 
     valid = values.get("result_validity") == "VALID" and not detail_errors and off.value is not None
@@ -245,7 +293,9 @@ def build_result(
         "official_units": off.official_units,
         "result_metric": off.metric,
         "valid": valid,
-        "inferred": off.inferred,
+        "inferred": rules.official_inferred(rf.scenario_folder, off.log_scenario, off.inferred),
+        "inferred_from": off.log_scenario if off.inferred else None,
+        "harness": "endpoints" if endpoints else "loadgen",
         "accuracy": acc.value if acc else None,
         "accuracy_metric": acc.metric if acc else None,
         "accuracy_target": acc.target if acc else None,
@@ -267,7 +317,7 @@ def build_result(
                                            "result_inferred_tokens_per_second", "result_inferred_completed_tokens_per_second"),
         "ttft_mean_ms": _ms(values, "result_first_token_mean_latency_ns"),
         "ttft_p99_ms": _ms(values, "result_first_token_99.00_percentile_latency_ns"),
-        "tpot_mean_ms": _ms(values, "result_time_per_output_token_mean_ns"),
+        "tpot_mean_ms": _ms(values, "result_time_per_output_token_mean_ns") or _ms(values, "result_time_per_output_token_mean"),
         "tpot_p99_ms": _ms(values, "result_time_per_output_token_99.00_percentile_ns"),
         "target_qps": _first_number(values, "effective_target_qps"),
         "samples_per_query": samples_per_query,
@@ -285,6 +335,11 @@ def build_result(
         record[f"latency_p{p.replace('.00', '').replace('.', '')}_ms"] = _ms(values, key)
     for column, conv in SYSTEM_COLUMNS.items():
         record[column] = conv(system.get(column))
+    record["total_accelerators"] = total_accelerators(record["number_of_nodes"], record["accelerators_per_node"])
+    record["private_id"] = extras.private_id
+    # Design power is reported for power results only (system_check.py, nameplate_power_check).
+    record["design_power_watts"] = (design_power_watts(system, extras.nameplate_watts)
+                                    if record["has_power"] else None)
     notes = as_text(system.get("hw_notes")) or ""
     if system.get("sw_notes"):
         notes = (notes + ". " if notes else "") + (as_text(system.get("sw_notes")) or "")
@@ -293,8 +348,58 @@ def build_result(
         record["measurements"] = _measurements(rf.measurements, load, problems)
     else:
         record["measurements"] = None
+    record["weight_data_types"] = _weight_data_types(record["measurements"])
     record["tags"] = tags_for(record)
     return record, runs, problems
+
+
+def _weight_data_types(measurements: str | None) -> str | None:
+    if not measurements:
+        return None
+    try:
+        value = json.loads(measurements).get("weight_data_types")
+    except (ValueError, AttributeError):
+        return None
+    return as_text(value) or None
+
+
+def _endpoints_accuracy(path: str, mlperf_model: str, scenario: str, rules: RoundRules,
+                        load: Callable[[str], bytes | None], problems: list[Problem]) -> Accuracy | None:
+    """The endpoints harness' score against the round's target for this scenario; where the
+    target also bounds tokens per sample, the accuracy run's mean output length is held to
+    it (and to the upper limit)."""
+    data = load(path)
+    if data is None:
+        return None
+    parsed = parse_endpoints_accuracy(data, path)
+    problems.extend(parsed.problems)
+    acc = Accuracy(value=parsed.value)
+    target = rules.accuracy_target(mlperf_model, scenario)
+    if target and len(target) >= 2:
+        acc.metric, acc.target = str(target[0]), float(target[1])
+        if acc.value is not None:
+            acc.values[acc.metric] = acc.value
+        if parsed.tokens_per_sample is not None:
+            acc.values["TOKENS_PER_SAMPLE"] = parsed.tokens_per_sample
+        thresholds = [(target[i], float(target[i + 1])) for i in range(0, len(target) - 1, 2)]
+        checked = [(m, t) for m, t in thresholds if m in acc.values]
+        limit = rules.accuracy_upper_limit(mlperf_model) or []
+        limits = [(limit[i], float(limit[i + 1])) for i in range(0, len(limit) - 1, 2)]
+        acc.passed = acc.value is not None and all(acc.values[m] >= t for m, t in checked) and all(
+            acc.values[m] <= t for m, t in limits if m in acc.values)
+    return acc
+
+
+def _test01_delta(paths: tuple[str, str], mlperf_model: str, scenario: str, rules: RoundRules,
+                  load: Callable[[str], bytes | None]) -> bool:
+    target = rules.accuracy_target(mlperf_model, scenario) or []
+    metrics = [(str(target[i]), rules.accuracy_patterns.get(str(target[i]), "")) for i in range(0, len(target) - 1, 2)]
+    metrics = [(name, pattern) for name, pattern in metrics if pattern]
+    baseline, compliance = load(paths[0]), load(paths[1])
+    if baseline is None or compliance is None:
+        return False
+    return _compliance.within_test01_delta(
+        baseline, compliance, metrics, lambda metric: rules.accuracy_delta_perc(mlperf_model, metric))
 
 
 def _first_number(values: dict[str, Any], *keys: str) -> float | None:
@@ -419,6 +524,37 @@ def _read_file(root: str) -> Callable[[str], bytes]:
     return read
 
 
+def _optional(root: str, rel: str, parse: Callable[[bytes, str], tuple[Any, list[Problem]]],
+              read: Callable[[str], bytes], problems: list[Problem]) -> Any:
+    """Parse a file that a system may have; None when it has not."""
+    if not os.path.isfile(os.path.join(root, rel)):
+        return None
+    try:
+        value, probs = parse(read(rel), rel)
+    except OSError as exc:
+        problems.append(Problem(rel, f"cannot read: {exc.strerror or exc}"))
+        return None
+    problems.extend(probs)
+    return value
+
+
+def _system_extras(root: str, sd: SystemDir, read: Callable[[str], bytes], problems: list[Problem]) -> SystemExtras:
+    base = f"{sd.division}/{sd.submitter}"
+    return SystemExtras(
+        nameplate_watts=_optional(root, f"{base}/systems/{sd.system}_power.yaml", parse_nameplate, read, problems),
+        private_id=_optional(root, f"{base}/results/{sd.system}/privateid.json", parse_private_id, read, problems),
+    )
+
+
+def _share_weight_types(records: list[dict]) -> None:
+    """A scenario folder without its measurements.json takes the weight data types another
+    scenario of the same system and model declares (the same weights serve every scenario)."""
+    by_model = {r["model"]: r["weight_data_types"] for r in records if r.get("weight_data_types")}
+    for r in records:
+        if not r.get("weight_data_types") and r["model"] in by_model:
+            r["weight_data_types"] = by_model[r["model"]]
+
+
 def _work(args) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
     """One system: walk its folders, read its description, parse its results."""
     root, round_name, ref, sd, mapping = args
@@ -432,20 +568,23 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
         path = sd.system_json if os.path.isfile(os.path.join(root, sd.system_json)) else None
         system, probs = system_info(path, read, sd.system_json)
         problems.extend(probs)
+        extras = _system_extras(root, sd, read, problems)
     except Exception as exc:  # pragma: no cover - a walk bug must not lose the round
         return [], [], [Problem(sd.system_json, f"internal error: {type(exc).__name__}: {exc}")], {}, 0
     for rf in result_dirs:
         try:
-            record, rruns, probs = build_result(rf, rules, system, mapping, read, ref)
+            record, rruns, probs = build_result(rf, rules, system, mapping, read, ref, extras)
         except Exception as exc:  # a parser bug must not lose the round: report it
             record, rruns, probs = None, [], [Problem(rf.location, f"internal error while parsing: {type(exc).__name__}: {exc}")]
         problems.extend(probs)
         if record is not None:
+            record["warning_count"] = len(probs)  # the warnings of this result folder's files
             records.append(record)
             for run in rruns:
                 run["uid"] = record["uid"]
                 run["values"] = json.dumps(run["values"], default=str)
                 runs.append(run)
+    _share_weight_types(records)
     _dedupe_uids(records, runs, problems)
     description = {"division": sd.division, "submitter": sd.submitter, "system": sd.system,
                    "system_name": as_text(system.get("system_name")),

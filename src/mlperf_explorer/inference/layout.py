@@ -7,6 +7,13 @@
     DIVISION/SUBMITTER/systems/SYSTEM.json
     open/SUBMITTER/model_mapping.json
 
+From 2026 (round v6.0 on) a result folder holds it all: its compliance runs (`TEST01/`,
+`TEST06/`, ... with their verify files), `measurements.json`, `user.conf` and `mlperf.conf`
+beside `accuracy/` and `performance/`; results of the endpoints harness (v6.1) have
+`config.yaml`, `performance/result_summary.json`, `accuracy/accuracy_results.json` and
+`audit/audit_*.json` instead of loadgen logs (see ../shared/reference/
+inference_submission_structure.md). Both layouts are read wherever they occur.
+
 Real variations: scenario folders in any case (`Offline`, `offline`), v5.1's `Interactive`,
 v0.5's `Performance/` and logs directly in `performance/` with no `run_N`. The walk visits
 only the folders results need (a round's compliance and code trees are far larger than the
@@ -18,8 +25,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-RESULT_FILES = {"mlperf_log_summary.txt", "mlperf_log_detail.txt", "accuracy.txt", "spl.txt"}
+RESULT_FILES = {"mlperf_log_summary.txt", "mlperf_log_detail.txt", "accuracy.txt", "spl.txt", "result_summary.json"}
 POWER_DIR_FILES = {"server.json", "client.json"}
+# Files of a result folder itself (2026 layout, endpoints harness).
+SCENARIO_FILES = {"measurements.json", "config.yaml", "config.yml"}
+
+
+def is_test_folder(name: str) -> bool:
+    """TEST01, TEST04-A, ... (compliance runs)."""
+    return name.upper().startswith("TEST") and name[4:6].isdigit()
 
 
 @dataclass
@@ -36,10 +50,33 @@ class ResultFiles:
     power_dir: dict[str, str] = field(default_factory=dict)
     verify: dict[str, list[str]] = field(default_factory=dict)  # TEST01 -> [paths]
     measurements: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # config.yaml, ... in the folder itself
+    audits: list[str] = field(default_factory=list)  # endpoints harness: audit/audit_*.json
+    # TEST01's accuracy/baseline_accuracy.txt and compliance_accuracy.txt, where present
+    test01_accuracy: tuple[str, str] | None = None
 
     @property
     def location(self) -> str:
         return "/".join((self.division, self.submitter, "results", self.system, self.model, self.scenario_folder))
+
+
+TEST01_ACCURACY_FILES = ("baseline_accuracy.txt", "compliance_accuracy.txt")
+
+
+def _test_folder(rf: ResultFiles, path: str, rel: str, test: str) -> int:
+    """Record a compliance test folder's verify files (and TEST01's accuracy pair); the
+    number of files seen."""
+    subdirs, names = _entries(path)
+    verify = [n for n in names if n.startswith("verify") and n.endswith(".txt")]
+    if verify:
+        rf.verify.setdefault(test, []).extend(f"{rel}/{n}" for n in verify)
+    seen = len(verify)
+    if test.upper() == "TEST01" and "accuracy" in subdirs:
+        acc = set(_names(os.path.join(path, "accuracy")))
+        if all(n in acc for n in TEST01_ACCURACY_FILES):
+            rf.test01_accuracy = (f"{rel}/accuracy/{TEST01_ACCURACY_FILES[0]}", f"{rel}/accuracy/{TEST01_ACCURACY_FILES[1]}")
+            seen += 2
+    return seen
 
 
 @dataclass(frozen=True)
@@ -114,12 +151,24 @@ def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
             rf = results[(model, scen)] = ResultFiles(sd.division, sd.submitter, sd.system, model, scen)
             rel_scen = f"{base}/results/{sd.system}/{model}/{scen}"
             scen_path = os.path.join(res_root, model, scen)
-            for kind in _entries(scen_path)[0]:
+            kinds, scen_files = _entries(scen_path)
+            seen += len(scen_files)
+            for name in scen_files:
+                if name in SCENARIO_FILES:
+                    rf.files[name] = f"{rel_scen}/{name}"
+            if "measurements.json" in rf.files:
+                rf.measurements = [rf.files["measurements.json"]]
+            for kind in kinds:
                 kind_path = os.path.join(scen_path, kind)
                 kind_rel = f"{rel_scen}/{kind}"
+                if is_test_folder(kind):
+                    seen += _test_folder(rf, kind_path, kind_rel, kind)
+                    continue
                 subdirs, files = _entries(kind_path)
                 seen += len(files)
-                if kind.lower() == "accuracy":
+                if kind.lower() == "audit":
+                    rf.audits = [f"{kind_rel}/{n}" for n in files if n.startswith("audit_") and n.endswith(".json")]
+                elif kind.lower() == "accuracy":
                     rf.accuracy = {name: f"{kind_rel}/{name}" for name in files}
                 elif kind.lower() == "performance":
                     for name in files:  # v0.5: logs directly in performance/
@@ -137,13 +186,12 @@ def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
         for (model, scen), rf in results.items():
             scen_path = os.path.join(area_root, model, scen)
             for test in _entries(scen_path)[0]:
-                names = [n for n in _names(os.path.join(scen_path, test)) if n.startswith("verify") and n.endswith(".txt")]
-                seen += len(names)
-                if names:
-                    rf.verify.setdefault(test, []).extend(
-                        f"{base}/{area}/{sd.system}/{model}/{scen}/{test}/{n}" for n in names)
+                seen += _test_folder(rf, os.path.join(scen_path, test),
+                                     f"{base}/{area}/{sd.system}/{model}/{scen}/{test}", test)
     meas_root = os.path.join(root, sd.division, sd.submitter, "measurements", sd.system)
     for (model, scen), rf in results.items():
+        if rf.measurements:
+            continue
         names = [n for n in _names(os.path.join(meas_root, model, scen)) if n.endswith(".json")]
         seen += len(names)
         rf.measurements = [f"{base}/measurements/{sd.system}/{model}/{scen}/{n}" for n in names]

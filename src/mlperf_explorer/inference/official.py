@@ -5,7 +5,9 @@ detail log's full-precision values where that log is present), the folder's scen
 round's rules. Output: the value, its units, and whether it was inferred from a run of
 another scenario (an edge Offline result from a SingleStream run, a MultiStream result from
 SingleStream x 8 samples, ...), following `check_performance_dir` and `get_inferred_result`
-in the official checker.
+in the official checker. The unit labels and the text-to-video seconds follow the 2026
+checker (`checks/performance_check.py`, `results.py` in
+mlcommons/inference tools/submission/submission_checker/).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from .rules import OFFICIAL_UNITS, RoundRules
 
 NS_PER_MS = 1e6
+MS_PER_S = 1e3
 _TOKEN_FALLBACK = {"Offline": "result_tokens_per_second", "Server": "result_completed_tokens_per_second",
                    "Interactive": "result_completed_tokens_per_second"}
 
@@ -45,17 +48,26 @@ def _num(values: dict[str, Any], key: str | None) -> float | None:
     return float(v)
 
 
-def _units(folder_scenario: str, metric: str | None, legacy_ms: bool) -> str:
-    if metric and "token" in metric:
+def _units(folder_scenario: str, metric: str | None, legacy_ms: bool, seconds: bool = False) -> str:
+    """Our unit for the value: what it measures (tokens per second where the metric counts
+    tokens, whatever label the official table gives it)."""
+    if metric and "token" in metric and "latency" not in metric:
         return "Tokens/s"
     if folder_scenario == "MultiStream" and legacy_ms:
         return "Samples per query"
+    if seconds and folder_scenario in ("SingleStream", "MultiStream"):
+        return "Latency (s)"
     return OFFICIAL_UNITS.get(folder_scenario, "")
 
 
-def official_result(values: dict[str, Any], folder_scenario: str, mlperf_model: str, rules: RoundRules) -> Official:
+def official_result(values: dict[str, Any], folder_scenario: str, mlperf_model: str, rules: RoundRules,
+                    folder_name: str | None = None) -> Official:
+    """`folder_scenario` is the canonical scenario (`Offline`); `folder_name` the folder as
+    written (`offline`), which the official unit label and inferred flag are taken from."""
     log_scenario = values.get("effective_scenario")
-    official_units = OFFICIAL_UNITS.get(folder_scenario, "")
+    folder_name = folder_name or folder_scenario
+    official_units = rules.official_units(mlperf_model, folder_name)
+    seconds = rules.latency_in_seconds(mlperf_model)
     if not isinstance(log_scenario, str) or not log_scenario:
         return Official(None, official_units, official_units, None, None, False, "the run does not name its scenario")
     metric = rules.result_field(log_scenario, mlperf_model)
@@ -66,15 +78,19 @@ def official_result(values: dict[str, Any], folder_scenario: str, mlperf_model: 
         token_key = _TOKEN_FALLBACK.get(log_scenario)
         if token_key and _num(values, token_key) is not None:
             metric = token_key
+            if rules.table.get("special_units"):  # and labels them so from v5.0
+                official_units = "Tokens/s"
     value = _num(values, metric)
     if metric == "effective_samples_per_query" and value is None:
         value = _num(values, "result_samples_per_query")
-    units = _units(folder_scenario, metric, rules.legacy_multistream)
+    units = _units(folder_scenario, metric, rules.legacy_multistream, seconds)
     if value is None:
         return Official(None, units, official_units, metric, log_scenario, False,
                         f"no {metric} in the run's logs")
     if log_scenario == "SingleStream" or (log_scenario == "MultiStream" and not rules.legacy_multistream):
         value /= NS_PER_MS
+        if seconds:
+            value /= MS_PER_S
     inferred = False
     if folder_scenario != log_scenario:
         inferred_value, metric_used = _infer(values, folder_scenario, log_scenario, rules)
@@ -83,8 +99,32 @@ def official_result(values: dict[str, Any], folder_scenario: str, mlperf_model: 
                 return Official(None, units, official_units, metric_used, log_scenario, True,
                                 f"cannot infer {folder_scenario} from {log_scenario}: no {metric_used}")
             value, metric, inferred = inferred_value, metric_used, True
-            units = _units(folder_scenario, metric, rules.legacy_multistream)
+            units = _units(folder_scenario, metric, rules.legacy_multistream, seconds)
     return Official(value, units, official_units, metric, log_scenario, inferred)
+
+
+def official_endpoints_result(values: dict[str, Any], folder_scenario: str, mlperf_model: str, rules: RoundRules,
+                              folder_name: str | None = None) -> Official:
+    """The official result of an endpoints-harness run (values already mapped to loadgen
+    keys by `endpoints.parse_endpoints_run`): the scenario's RESULT_FIELD_ENDPOINTS key, or
+    tokens per second for the models published in Tokens/s. Latency scenarios report the
+    mean latency in ns, published in ms (seconds for text-to-video)."""
+    folder_name = folder_name or folder_scenario
+    official_units = rules.official_units(mlperf_model, folder_name)
+    log_scenario = values.get("effective_scenario")
+    log_scenario = log_scenario if isinstance(log_scenario, str) and log_scenario else None
+    metric = rules.endpoints_result_field(folder_name, mlperf_model)
+    seconds = rules.latency_in_seconds(mlperf_model)
+    units = _units(folder_scenario, metric, False, seconds)
+    value = _num(values, metric)
+    if value is None:
+        return Official(None, units, official_units, metric, log_scenario, False,
+                        f"no {metric} in the run's result summary")
+    if folder_scenario in ("SingleStream", "MultiStream"):
+        value /= NS_PER_MS
+        if seconds:
+            value /= MS_PER_S
+    return Official(value, units, official_units, metric, log_scenario, False)
 
 
 def _infer(values: dict[str, Any], folder: str, log: str, rules: RoundRules) -> tuple[float | None, str | None]:

@@ -78,15 +78,54 @@ TASKS = {
     "stable-diffusion-xl": "text-to-image",
     "rgat": "graph-neural-network",
     "pointpainting": "automotive-3d-detection",
+    "wan-2.2-t2v-a14b": "text-to-video",
+    "qwen3-vl-235b-a22b": "vision-language",
+    "qwen3.6-27b": "vision-language",
+    "e2e-rag-qna": "retrieval-augmented-generation",
+    "e2e-rag-db": "retrieval-augmented-generation",
 }
+
+# From this round on the official results table is the 2026 checker's: `inferred` as its
+# results.py sets it (see `RoundRules.official_inferred`), model names guessed as its
+# configuration.py guesses them.
+RESULTS_TABLE_2026_SINCE = "v6.0"
+
+# The checker's guess of the official model behind an open-division folder name that is
+# neither official nor mapped: the first entry whose substring the name contains.
+# submission_checker.py before 2026 (Config.get_mlperf_model):
+GUESSES: list[tuple[tuple[str, ...], str]] = [
+    (("ssdlite", "ssd-inception", "yolo", "ssd-mobilenet", "ssd-resnet50"), "ssd-small"),
+    (("mobilenet",), "mobilenet"),
+    (("efficientnet", "resnet50"), "resnet"),
+    (("rcnn",), "ssd-small"),
+    (("bert-99.9",), "bert-99.9"),
+    (("bert-99",), "bert-99"),
+    (("llama3_1-405b",), "llama3.1-405b"),
+]
+# submission_checker/configuration/configuration.py (2026): no detection-model guesses left.
+GUESSES_2026: list[tuple[tuple[str, ...], str]] = [
+    (("mobilenet", "efficientnet", "resnet50"), "resnet"),
+    (("bert-99.9",), "bert-99.9"),
+    (("bert-99",), "bert-99"),
+    (("llama3_1-405b",), "llama3.1-405b"),
+]
 
 _LEGACY_ROUNDS = {"v0.5", "v0.7", "v1.0", "v1.1"}
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, Any]:
+def _rules_json() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("rules.json").read_text()
-    return json.loads(text)["rounds"]
+    return json.loads(text)
+
+
+def _table() -> dict[str, Any]:
+    return _rules_json()["rounds"]
+
+
+def constants() -> dict[str, Any]:
+    """The checker's round-independent tables (units, the endpoints harness' key maps)."""
+    return _rules_json().get("constants", {})
 
 
 def known_rounds() -> list[str]:
@@ -136,25 +175,28 @@ class RoundRules:
         if extra_mapping and isinstance(extra_mapping.get(model), str):
             return extra_mapping[model]
         guess = model
-        if any(s in model for s in ("ssdlite", "ssd-inception", "yolo", "ssd-mobilenet", "ssd-resnet50")):
-            guess = "ssd-small"
-        elif "mobilenet" in model:
-            guess = "mobilenet"
-        elif "efficientnet" in model or "resnet50" in model:
-            guess = "resnet"
-        elif "rcnn" in model:
-            guess = "ssd-small"
-        elif "bert-99.9" in model:
-            guess = "bert-99.9"
-        elif "bert-99" in model:
-            guess = "bert-99"
-        elif "llama3_1-405b" in model:
-            guess = "llama3.1-405b"
+        guesses = GUESSES_2026 if round_key(self.round) >= round_key(RESULTS_TABLE_2026_SINCE) else GUESSES
+        for substrings, official in guesses:
+            if any(sub in model for sub in substrings):
+                guess = official
+                break
         # Map again: rounds without mobilenet map it to resnet, for example.
         return mapping.get(guess, guess)
 
-    def accuracy_target(self, mlperf_model: str) -> list | None:
-        return self.table.get("accuracy-target", {}).get(mlperf_model)
+    def accuracy_target(self, mlperf_model: str, scenario: str | None = None) -> list | None:
+        """`[metric, threshold, ...]`; from 2026 a model may have one list per scenario."""
+        target = self.table.get("accuracy-target", {}).get(mlperf_model)
+        if isinstance(target, dict):
+            target = target.get(scenario or "") or next(iter(target.values()), None)
+        return target if isinstance(target, list) else None
+
+    def accuracy_delta_perc(self, mlperf_model: str, metric: str) -> float:
+        """How far (in %) TEST01's compliance accuracy may be from the baseline's: the
+        round's table, else 0.1 for a 99.9% model and 1 otherwise (Config.get_delta_perc)."""
+        table = self.table.get("accuracy-delta-perc", {}).get(mlperf_model, {})
+        if metric in table:
+            return float(table[metric])
+        return 0.1 if "99.9" in mlperf_model else 1.0
 
     def accuracy_upper_limit(self, mlperf_model: str) -> list | None:
         return self.table.get("accuracy-upper-limit", {}).get(mlperf_model)
@@ -173,6 +215,60 @@ class RoundRules:
             return overwrite[scenario]
         fields = self.table.get("result_field", {})
         return fields.get(scenario) or fields.get({"Interactive": "Server"}.get(scenario, ""))
+
+
+    def official_units(self, mlperf_model: str, folder_scenario: str) -> str:
+        """The unit label the official results table gives this result.
+
+        The 2026 checker's `results.py`: the model's entry in SPECIAL_UNIT_DICT for the
+        scenario, else the scenario's UNIT_DICT unit (a folder named `singlestream` is looked
+        up as written, as the checker does). Before v5.0 every result was labelled by its
+        scenario alone, LLM results included.
+        """
+        units = constants().get("UNIT_DICT", {})
+        scenario = SCENARIOS.get(folder_scenario.lower(), folder_scenario)
+        default = units.get(folder_scenario) or units.get(scenario) or OFFICIAL_UNITS.get(scenario, "")
+        special = self.table.get("special_units", {}).get(mlperf_model, {})
+        return special.get(scenario, default)
+
+    def latency_in_seconds(self, mlperf_model: str) -> bool:
+        """Text-to-video latencies are published in seconds (performance_check.py divides
+        the text-to-video latency by S_TO_MS once more)."""
+        units = self.table.get("special_units", {}).get(mlperf_model, {})
+        return units.get("SingleStream") == "Latency (s)" or units.get("MultiStream") == "Latency (s)"
+
+    def official_inferred(self, folder_scenario: str, log_scenario: str | None, computed: bool) -> bool:
+        """The `inferred` flag of the official table. From v6.0 the 2026 checker's
+        results.py sets it whenever the folder's scenario, as written, differs from the
+        run's effective scenario (case included), except a Server run in an `interactive`
+        folder: so Interactive results (loadgen runs them as Server) and the endpoints
+        harness' results (`offline`/`online` runs) are flagged. Before, it meant a value
+        computed from a run of another scenario."""
+        if round_key(self.round) < round_key(RESULTS_TABLE_2026_SINCE):
+            return computed
+        if log_scenario is None:
+            return computed
+        return folder_scenario != log_scenario and (log_scenario, folder_scenario) != ("server", "interactive")
+
+    def endpoints_result_field(self, folder_scenario: str, mlperf_model: str) -> str | None:
+        """The key of an endpoints-harness run that holds the official result.
+
+        RESULT_FIELD_ENDPOINTS per scenario; for models the table publishes in Tokens/s the
+        harness' `tps` (mapped to result_completed_tokens_per_second), as the v6.1 final
+        report's values show for deepseek-r1 in all three scenarios.
+        """
+        fields = self.table.get("endpoints_result_field") or _newest_endpoints_fields()
+        field = fields.get(folder_scenario.lower())
+        if self.official_units(mlperf_model, folder_scenario) == "Tokens/s":
+            field = constants().get("ENDPOINTS_MAPPINGS", {}).get("tps", field)
+        return field
+
+
+def _newest_endpoints_fields() -> dict[str, str]:
+    for entry in reversed(list(_table().values())):
+        if entry.get("endpoints_result_field"):
+            return entry["endpoints_result_field"]
+    return {}
 
 
 def rules_for(round_name: str) -> RoundRules:

@@ -86,7 +86,7 @@ def prepare(source: str, family: str | None = None, round_name: str | None = Non
             base = tmp
         else:
             raise SourceError(f"{source}: not a folder, a git repository, a results table (summary.csv, "
-                              "summary_results.json) or a supported archive (.tar.zst, .tar.gz, .tgz, .tar, .zip)")
+                              "summary_results.json, the 2026 summary.json) or a supported archive (.tar.zst, .tar.gz, .tgz, .tar, .zip)")
         yield _identify(PreparedSource(kind, location, base, "", "", content_hash), source, family, round_name, location)
     finally:
         if tmp:

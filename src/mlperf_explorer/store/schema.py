@@ -3,7 +3,9 @@ web layer and exports rely on them, so columns are only ever added, never rename
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: origin, sources.commit, source_files, derived, constraints, annotations
+SCHEMA_VERSION = 3  # 2: origin, sources.commit, source_files, derived, constraints, annotations;
+# 3: the 2026 official columns (total_accelerators, weight_data_types, design_power_watts,
+# private_id), inferred_from, harness
 
 # (name, DuckDB type). One table holds every family; columns a family does not have are NULL.
 RESULT_COLUMNS: list[tuple[str, str]] = [
@@ -27,7 +29,7 @@ RESULT_COLUMNS: list[tuple[str, str]] = [
     ("official_units", "VARCHAR"),
     ("result_metric", "VARCHAR"),
     ("valid", "BOOLEAN"),
-    ("inferred", "BOOLEAN"),
+    ("inferred", "BOOLEAN"),  # as the official table of the round sets it
     ("accuracy", "DOUBLE"),
     ("accuracy_metric", "VARCHAR"),
     ("accuracy_target", "DOUBLE"),
@@ -86,6 +88,16 @@ RESULT_COLUMNS: list[tuple[str, str]] = [
     ("imported_at", "TIMESTAMP"),
     # raw (parsed from the result files), cm, checker-summary or final-report (read from a table)
     ("origin", "VARCHAR"),
+    # The columns the 2026 official table adds: nodes x accelerators per node, the weights'
+    # data types (measurements), the design power of a power result, the private id.
+    ("total_accelerators", "INTEGER"),
+    ("weight_data_types", "VARCHAR"),
+    ("design_power_watts", "DOUBLE"),
+    ("private_id", "VARCHAR"),
+    # The scenario of the run a result was computed from, where that differs (an edge
+    # Offline result from a SingleStream run); loadgen or endpoints (the 2026 harness).
+    ("inferred_from", "VARCHAR"),
+    ("harness", "VARCHAR"),
 ]
 
 RESULT_COLUMN_NAMES = [name for name, _ in RESULT_COLUMNS]

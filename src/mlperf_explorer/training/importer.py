@@ -18,8 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from ..inference.importer import make_uid
-from ..records import Batch, Problem
+from ..records import Batch, Problem, make_uid, total_accelerators
 from ..units import Unit, selects
 from ..systems import as_int, as_text, parse_system_json
 from .mllog import parse_log
@@ -213,7 +212,8 @@ def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, d
         gbs = log.value("global_batch_size")
         target = rules.target(benchmark, gbs) or _log_target(log)
         target_used = target_used or target
-        f, probs = run_facts(log, name, target, rel)
+        division = log.value("submission_division") or desc.get("division")
+        f, probs = run_facts(log, name, target, rel, rules.init_limit_ms(division))
         problems.extend(probs)
         if has_power and f.counted and f.time_ms is not None:
             f.energy_joules = _run_energy(root, bd, name, f.time_ms, problems)
@@ -285,6 +285,7 @@ def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, d
         "url": f"https://github.com/mlcommons/{REPO[family]}_{round_name}/tree/{ref}/{bd.location}",
         **sysf,
     }
+    record["total_accelerators"] = total_accelerators(record.get("number_of_nodes"), record.get("accelerators_per_node"))
     if weak:
         record["query_count"] = float(runs_counted)  # number of models trained
         record["samples_per_query"] = float(instance_scale) if instance_scale else None
@@ -358,6 +359,8 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[Problem], d
     except Exception as exc:  # a parser bug must not lose the round: report it
         record, runs, probs = None, [], [Problem(bd.location, f"internal error while parsing: {type(exc).__name__}: {exc}")]
     problems.extend(probs)
+    if record is not None:
+        record["warning_count"] = len(probs)  # the warnings of this benchmark folder's files
     description = {"division": (record or {}).get("division"), "submitter": bd.submitter, "system": bd.system,
                    "system_name": (record or {}).get("system_name"),
                    "description": json.dumps(desc, sort_keys=True, default=str) if desc else None}

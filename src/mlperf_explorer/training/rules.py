@@ -118,5 +118,15 @@ class TrainingRules:
             conditions[0] = (field, op, t["value_otherwise"])
         return Target(t["key"], tuple(conditions))
 
+    def init_limit_ms(self, division: Any) -> float | None:
+        """The compliance checker's limit on a run's initialization (from the first
+        init_start to init_stop; common.yaml of each round: 20 minutes in v0.7, 30 from
+        v1.0, 240 for the open division from v2.0). None where the round has none."""
+        limits = self.table.get("init_limit_mins")
+        if not limits:
+            return None
+        key = "open" if str(division or "").strip().lower() == "open" else "closed"
+        return float(limits[key]) * 60_000.0
+
     def known_benchmark(self, benchmark: str) -> bool:
         return benchmark in self.table.get("benchmarks", [])

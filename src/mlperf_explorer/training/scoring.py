@@ -60,7 +60,22 @@ def _headline_value(value: Any, target: Target | None) -> float | None:
     return _num(value)
 
 
-def run_facts(log: RunLog, name: str, target: Target | None, path: str) -> tuple[RunFacts, list[Problem]]:
+def _init_minutes(log: RunLog) -> float | None:
+    """Minutes from the first init_start to the first init_stop after it, or None."""
+    first_start = None
+    for e in log.events:
+        if e.key == "init_start":
+            first_start = e.time_ms if first_start is None else min(first_start, e.time_ms)
+        elif e.key == "init_stop" and first_start is not None:
+            return (e.time_ms - first_start) / 60_000.0
+    return None
+
+
+def run_facts(log: RunLog, name: str, target: Target | None, path: str,
+              init_limit_ms: float | None = None) -> tuple[RunFacts, list[Problem]]:
+    """A run's time to train and whether it counts. `init_limit_ms` is the round's limit on
+    initialization; a run over it does not count (the summarizer drops a run whose log fails
+    the compliance checker, and this is the check that fails on published logs)."""
     facts = RunFacts(name)
     problems: list[Problem] = []
     start = stop = None
@@ -108,7 +123,15 @@ def run_facts(log: RunLog, name: str, target: Target | None, path: str) -> tuple
         facts.samples_count = _num(chosen.metadata.get("samples_count"))
     if facts.samples_count is None:
         facts.samples_count = _num(stop.metadata.get("samples_count"))
-    if facts.time_ms < 0:
+    init_minutes = _init_minutes(log) if init_limit_ms is not None else None
+    if log.unparsed_lines:
+        # The summarizer reads a log only if every MLLOG line parses (result_summarizer.py,
+        # _read_result_file: "Parse error"); otherwise the run is dropped.
+        facts.reason = f"{log.unparsed_lines} log line(s) that do not parse"
+    elif init_minutes is not None and init_limit_ms is not None and init_minutes * 60_000.0 >= init_limit_ms:
+        facts.reason = f"initialization took {init_minutes:.1f} min, over the round's {init_limit_ms / 60_000:.0f}-minute limit"
+        problems.append(Problem(path, f"{facts.reason}: the run does not count (the official compliance checker fails it)"))
+    elif facts.time_ms < 0:
         facts.reason = "run_stop before run_start"
         problems.append(Problem(path, "run_stop before run_start"))
     elif facts.reached_target is False:
