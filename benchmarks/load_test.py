@@ -3,6 +3,10 @@ second, p50/p99 latency and errors (target: zero errors, p99 under 250 ms for le
 pages on a store holding every corpus round).
 
     python benchmarks/load_test.py [STORE] [--clients 50] [--seconds 30]
+    python benchmarks/load_test.py STORE --during-import ../shared/corpus/inference/v3.0.tar.zst
+
+With --during-import, a second run measures the same load while that round is imported into
+the served store (the import's workers run at a lower priority), and both are printed.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def main() -> None:
     ap.add_argument("store", nargs="?", default="/tmp/mlperf-all.duckdb")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--during-import", metavar="SOURCE", help="also measure while this source is imported")
     args = ap.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,19 +72,45 @@ def main() -> None:
             break
         except httpx.HTTPError:
             time.sleep(0.1)
-    done: list = []
-    errors: list = []
-    until = time.perf_counter() + args.seconds
-    async def run_all() -> None:
-        await asyncio.wait_for(asyncio.gather(*[client(f"http://127.0.0.1:{port}", until, done, errors, k)
-                                                for k in range(args.clients)]), args.seconds + 60)
-
-    asyncio.run(run_all())
+    phases = [("idle", None)]
+    if args.during_import:
+        phases.append(("during import", args.during_import))
+    for label, source in phases:
+        importer = None
+        if source:
+            importer = subprocess.Popen([sys.executable, "-m", "mlperf_explorer.cli", "import", source, "--db", args.store],
+                                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done, errors = measure(port, args.clients, args.seconds)
+        if importer is not None:
+            still = importer.poll() is None
+            importer.wait()
+            label += " (import still running at the end)" if still else " (import finished during the run)"
+        report(label, args.clients, args.seconds, done, errors)
     server.terminate()
     server.wait()
+
+
+def measure(port: int, clients: int, seconds: float) -> tuple[list, list]:
+    done: list = []
+    errors: list = []
+    until = time.perf_counter() + seconds
+
+    async def run_all() -> None:
+        await asyncio.wait_for(asyncio.gather(*[client(f"http://127.0.0.1:{port}", until, done, errors, k)
+                                                for k in range(clients)]), seconds + 60)
+
+    asyncio.run(run_all())
+    return done, errors
+
+
+def report(label: str, clients: int, seconds: float, done: list, errors: list) -> None:
     lat = sorted(ms for _, ms in done)
-    print(f"{args.clients} clients, {args.seconds:.0f} s: {len(done):,} requests ({len(done) / args.seconds:.0f}/s), "
-          f"{len(errors)} errors; p50 {statistics.median(lat):.0f} ms, p99 {lat[int(len(lat) * 0.99) - 1]:.0f} ms")
+    if not lat:
+        print(f"{label}: no request answered; {len(errors)} errors")
+        return
+    print(f"{label}: {clients} clients, {seconds:.0f} s: {len(done):,} requests ({len(done) / seconds:.0f}/s), "
+          f"{len(errors)} errors; p50 {statistics.median(lat):.0f} ms, p99 {lat[max(0, int(len(lat) * 0.99) - 1)]:.0f} ms")
     for page in PAGES:
         p = sorted(ms for path, ms in done if path == page)
         if p:

@@ -24,6 +24,8 @@ PAGES = {
     "leaderboard": "/leaderboard?round=v4.1&division=closed&model=llama2-70b-99&scenario=Offline",
     "charts": "/charts?kind=scatter&x=power_result&y=result&round=v3.0&scenario=Offline&power=1&model=resnet",
     "trend": "/charts?kind=trend&model=resnet&scenario=Offline&division=closed&family=inference",
+    "tiny-leaderboard": "/leaderboard?family=tiny&round=v1.1&model=ic",
+    "tiny-energy": "/charts?family=tiny&kind=scatter&x=power_result&y=result&round=v1.1&model=ic",
 }
 
 
@@ -35,6 +37,7 @@ def build_store(path: str) -> None:
         for r in ("v3.0", "v4.1", "v5.1"):
             store.import_source(str(unpacked("inference", r)), round=r)
         store.import_source(str(samples("training", "v3.0")), round="v3.0")
+        store.import_source(str(unpacked("tiny", "v1.1")))
 
 
 def main() -> None:

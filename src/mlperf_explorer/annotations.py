@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
 STATUSES = ("reproduced", "failed", "partial")
+CREATED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class AnnotationError(ValueError):
@@ -46,7 +47,7 @@ def new_annotation(uid: str, report: str | None = None, note: str | None = None,
     for label, text in (("report", report), ("note", note), ("by", by)):
         if text is not None and len(text) > 10000:
             raise AnnotationError(f"{label} is longer than 10,000 characters")
-    created = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    created = (now or _dt.datetime.now(_dt.timezone.utc)).strftime(CREATED_FORMAT)
     ident = hashlib.sha1("|".join((uid, report or "", note or "", status or "", by or "", created)).encode()).hexdigest()[:16]
     return Annotation(ident, uid, report, note, status, by, created)
 
@@ -59,6 +60,23 @@ def from_dict(d: dict[str, Any], where: str) -> Annotation:
         raise AnnotationError(f"{where}: not an annotation (missing {exc})") from None
     if a.status is not None and a.status not in STATUSES:
         raise AnnotationError(f"{where}: status {a.status!r} is not one of {', '.join(STATUSES)}")
+    try:  # any ISO 8601 time; stored in one form
+        when = _dt.datetime.fromisoformat(a.created_at.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise AnnotationError(f"{where}: created_at {a.created_at[:40]!r} is not a time like "
+                              "2026-01-31T12:00:00Z") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    a.created_at = when.strftime(CREATED_FORMAT)
+    for name in ("id", "uid", "report", "note", "status", "by"):
+        value = getattr(a, name)
+        if value is not None and not isinstance(value, str):
+            raise AnnotationError(f"{where}: {name} is not text")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise AnnotationError(f"{where}: {name} holds text that is not valid UTF-8") from None
     return a
 
 
@@ -79,13 +97,13 @@ def append_jsonl(path: str, annotations: Iterable[Annotation]) -> None:
 
 def read_jsonl(path: str) -> list[Annotation]:
     out = []
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
                 d = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise AnnotationError(f"{path}:{lineno}: not JSON") from None
             if not isinstance(d, dict):
                 raise AnnotationError(f"{path}:{lineno}: not an annotation object")

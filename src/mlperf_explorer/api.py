@@ -278,6 +278,10 @@ class Store:
             from .inference.importer import parse_round
 
             batches = lambda step: parse_round(prepared.root, prepared.round, link_ref, workers=workers, progress=step, only=units)  # noqa: E731
+        elif prepared.family == "tiny":
+            from .tiny.importer import parse_round as parse_tiny
+
+            batches = lambda step: parse_tiny(prepared.root, prepared.round, link_ref, workers=workers, progress=step, only=units)  # noqa: E731
         else:
             from .training.importer import parse_round as parse_training
 
@@ -506,10 +510,17 @@ class Store:
         return len(new)
 
     def _store_annotations(self, items: list[Annotation]) -> None:
-        for a in items:
-            created = _dt.datetime.strptime(a.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
-            self.con.execute("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             [a.id, a.uid, a.report, a.note, a.status, a.by, created])
+        """All or nothing: a failure leaves the store's annotations as they were."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for a in items:
+                created = _dt.datetime.strptime(a.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+                self.con.execute("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 [a.id, a.uid, a.report, a.note, a.status, a.by, created])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
 
     def export(self, fmt: str, output: str, tags: str | Sequence[str] | None = None, where: str | None = None) -> dict[str, Any]:
         """Write every matching result to `output`: `csv`, `json`, `jsonl` (a file),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import csv
+import errno
 import io
 import json
 import sys
@@ -123,7 +123,7 @@ def import_cmd(
     sources: list[str] = typer.Argument(..., help="Results folders, archives (.tar.zst, .tar.gz, .tgz, .zip) or git "
                                                    "repositories (https/ssh/file URL or a bare repository), one round each."),
     db: Optional[str] = DbOption,
-    family: Optional[str] = typer.Option(None, help="Force the family: inference, training or hpc (default: from the layout)."),
+    family: Optional[str] = typer.Option(None, help="Force the family: inference, training, hpc or tiny (default: from the layout)."),
     round: Optional[str] = typer.Option(None, "--round", help="Force the round, e.g. v3.0 (default: from the name or README)."),
     ref: Optional[str] = typer.Option(None, "--ref", help="Git sources: the branch, tag or commit to import (default: the default branch)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -569,11 +569,27 @@ def status(
         out.print(f"{w['round']} {where}: {w['message']}", highlight=False, markup=False)
 
 
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
 def main() -> None:
+    """Run a command. A full disk or an unwritable store is one line, not a traceback: every
+    write is one transaction, so the store is left as it was."""
+    import duckdb
+
     try:
         app()
     except BrokenPipeError:  # `mlperf-explorer find | head`
         sys.stderr.close()
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRNOS:
+            raise
+        print(f"error: {exc.strerror or exc}{': ' + exc.filename if exc.filename else ''}; nothing was changed",
+              file=sys.stderr)
+        sys.exit(1)
+    except duckdb.IOException as exc:
+        print(f"error: cannot write the store ({str(exc).splitlines()[0][:200]}); nothing was changed", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,8 @@ def to_number(text: str) -> int | float | None:
 def make_uid(*parts: str) -> str:
     """Stable identity of a result (family, round, division, submitter, system, model,
     scenario): the same result re-imported, from any copy of its round, keeps its uid."""
-    return hashlib.sha1("|".join(p.lower() for p in parts).encode()).hexdigest()[:16]
+    # backslashreplace: a folder name that is not UTF-8 still gets a stable uid
+    return hashlib.sha1("|".join(p.lower() for p in parts).encode("utf-8", "backslashreplace")).hexdigest()[:16]
 
 
 def total_accelerators(nodes: int | None, per_node: int | None) -> int | None:

@@ -37,12 +37,15 @@ def parse_system_json(data: bytes, path: str = "system.json") -> Parsed:
         problems.append(bad)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        return Parsed({}, [Problem(path, "JSON nested too deeply to be a system description")])
     except ValueError as exc:
+        msg, line = getattr(exc, "msg", str(exc)), getattr(exc, "lineno", None)
         try:
             doc = json.loads(_TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", text)))
-            problems.append(Problem(path, f"invalid JSON read leniently ({exc.msg})", exc.lineno))
-        except ValueError:
-            return Parsed({}, [Problem(path, f"invalid JSON: {exc.msg}", exc.lineno)])
+            problems.append(Problem(path, f"invalid JSON read leniently ({msg})", line))
+        except (ValueError, RecursionError):
+            return Parsed({}, [Problem(path, f"invalid JSON: {msg}", line)])
     if not isinstance(doc, dict):
         return Parsed({}, [Problem(path, "system description is not a JSON object")])
     fields: dict[str, Any] = {}

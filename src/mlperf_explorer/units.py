@@ -45,14 +45,16 @@ def unit_of(family: str, path: str) -> Unit | None:
     """The unit a repository-relative path belongs to; None for files no import reads
     (code, documentation, top-level READMEs). Raises FullImport for layouts without units."""
     parts = path.split("/")
-    if family == "inference":
+    if family in ("inference", "tiny"):
         if len(parts) < 3 or parts[0] not in INFERENCE_DIVISIONS:
             return None
         div, sub, area = parts[0], parts[1], parts[2]
         if area in INFERENCE_AREAS and len(parts) >= 4:
             return Unit(div, sub, parts[3])
         if area == "systems" and len(parts) == 4:
-            return Unit(div, sub, _stem(parts[3]))
+            # Tiny system descriptions are not named after their results folder: a change
+            # re-parses the submitter.
+            return Unit(div, sub, _stem(parts[3]) if family == "inference" else None)
         if area == "model_mapping.json" and len(parts) == 3:
             return Unit(div, sub, None)
         return None
@@ -75,7 +77,7 @@ def units_for(family: str, paths: list[str]) -> set[Unit]:
 def scope_for(family: str, units: set[Unit]) -> Scope:
     scope = Scope(units=sorted(units, key=lambda u: (u.division or "", u.submitter, u.system or "")))
     for u in scope.units:
-        if family == "inference":
+        if family in ("inference", "tiny"):
             base = f"{u.division}/{u.submitter}"
             if u.system is None:
                 scope.result_prefixes.append(f"{base}/results")
@@ -105,7 +107,7 @@ def _wanted_dir(family: str, parts: list[str]) -> bool:
         return True
     if parts[0].startswith("."):
         return False
-    if family == "inference":
+    if family in ("inference", "tiny"):
         return len(parts) <= 2 or parts[2] in INFERENCE_AREAS or parts[2] == "systems"
     if parts[0] == "v0.5.0":
         return True

@@ -39,6 +39,10 @@ def alias_of(r: dict[str, Any]) -> tuple[str, list[str]]:
         parts = ["mlperf-inference", r["round"], types[0] if types else "unknown", division, task,
                  _slug(r.get("scenario"), "unknown")]
         tags = parts + types[1:]
+    elif family == "tiny":
+        # as cm4mlops' import-mlperf-tiny-to-experiment names them
+        parts = ["mlperf-tiny", r["round"], division, _slug(r.get("benchmark"), "unknown")]
+        tags = ["mlperf"] + parts
     else:
         parts = [f"mlperf-{family}", r["round"].lstrip("v"), division, task]
         tags = list(parts)
@@ -83,6 +87,24 @@ def _training_row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _tiny_row(r: dict[str, Any]) -> dict[str, Any]:
+    """The keys cm4mlops' Tiny importer wrote (median_throughput, median_energy_cost, ...)."""
+    row: dict[str, Any] = {
+        "Organization": r["submitter"], "Division": r.get("division"), "Benchmark": r.get("benchmark"),
+        "Model": r.get("model"), "__System": r["system"], "Board Name": r.get("system_name"),
+        "version": r["round"], "Result": r.get("result"), "median_throughput": r.get("result"),
+        "median_throughput_metric": "inf./sec.", "Accuracy": r.get("accuracy"),
+        "accuracy_metric": r.get("accuracy_metric"), "Availability": r.get("availability"),
+        "Processor(s) Name": r.get("host_processor_model_name"), "Accelerator": r.get("accelerator_model_name"),
+        "Inference Framework": r.get("framework"), "Location": r.get("location"), "git_url": r.get("url"),
+        "uid": r["uid"],
+    }
+    if r.get("has_power"):
+        row.update(median_energy_cost=r.get("power_result"), median_energy_cost_metric="uj/inf.",
+                   Inference_per_Joule=r.get("inferences_per_joule"))
+    return row
+
+
 def write_cm(rows: Iterable[dict[str, Any]], out_dir: str, reports: dict[str, list[dict]] | None = None,
              when: _dt.datetime | None = None) -> dict[str, int]:
     """Write rows as CM experiments under `out_dir`; returns {alias: rows}. `reports`
@@ -90,7 +112,7 @@ def write_cm(rows: Iterable[dict[str, Any]], out_dir: str, reports: dict[str, li
     groups: dict[str, tuple[list[str], list[dict]]] = {}
     for r in rows:
         alias, tags = alias_of(r)
-        row = _inference_row(r) if r["family"] == "inference" else _training_row(r)
+        row = {"inference": _inference_row, "tiny": _tiny_row}.get(r["family"], _training_row)(r)
         if reports and reports.get(r["uid"]):
             row["_reproducibility_report"] = reports[r["uid"]]
         groups.setdefault(alias, (tags, []))[1].append(row)

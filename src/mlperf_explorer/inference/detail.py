@@ -65,7 +65,7 @@ def parse_detail(data: bytes, path: str = "mlperf_log_detail.txt") -> Parsed:
             if _ERROR in line:
                 try:
                     errors.append(str(json.loads(line[line.find(b"{"):]).get("value"))[:500])
-                except ValueError:
+                except (ValueError, AttributeError, RecursionError):
                     errors.append(line[:200].decode("utf-8", "replace"))
     # Visit only the lines whose key we keep: hop from marker to marker (each hop is a
     # C-speed search, however long the lines between) and test the key's prefix in place.
@@ -100,7 +100,7 @@ def parse_detail(data: bytes, path: str = "mlperf_log_detail.txt") -> Parsed:
                 if not isinstance(record, dict) or "value" not in record:
                     raise ValueError("no value")
                 value = record["value"]
-        except ValueError:
+        except (ValueError, RecursionError):
             problems.append(Problem(path, f"line for key {key.decode('latin-1')!r} is not valid JSON (truncated?)",
                                     data.count(b"\n", 0, at) + 1))
             continue

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from ..records import Batch, Problem, make_uid, total_accelerators
+from ..safe_files import TreeReader
+from ..workers import parallel_map
 from ..systems import as_int, as_text, parse_system_json
 from ..units import Unit, selects
 from . import compliance as _compliance
@@ -518,16 +519,15 @@ def tags_for(r: dict[str, Any]) -> list[str]:
 # ---- the round as a whole -------------------------------------------------------------
 
 def _read_file(root: str) -> Callable[[str], bytes]:
-    def read(rel: str) -> bytes:
-        with open(os.path.join(root, rel), "rb") as f:
-            return f.read()
-    return read
+    """Every read of the tree goes through the safe reader (inside the tree, regular files,
+    size-capped): see safe_files.py."""
+    return TreeReader(root).read
 
 
 def _optional(root: str, rel: str, parse: Callable[[bytes, str], tuple[Any, list[Problem]]],
               read: Callable[[str], bytes], problems: list[Problem]) -> Any:
     """Parse a file that a system may have; None when it has not."""
-    if not os.path.isfile(os.path.join(root, rel)):
+    if not os.path.lexists(os.path.join(root, rel)):
         return None
     try:
         value, probs = parse(read(rel), rel)
@@ -565,7 +565,8 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
     runs: list[dict] = []
     try:
         result_dirs, seen = walk_system(root, sd)
-        path = sd.system_json if os.path.isfile(os.path.join(root, sd.system_json)) else None
+        # Present (even as a link or a FIFO): read through the safe reader, which says why not.
+        path = sd.system_json if os.path.lexists(os.path.join(root, sd.system_json)) else None
         system, probs = system_info(path, read, sd.system_json)
         problems.extend(probs)
         extras = _system_extras(root, sd, read, problems)
@@ -618,17 +619,10 @@ def parse_round(
         yield Batch([], [], problems, [], 0)
     tasks = [(root, round_name, ref, sd, mappings.get((sd.division, sd.submitter))) for sd in list_systems(root)
              if selects(only, sd.division, sd.submitter, sd.system)]
-    workers = workers or min(2, os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(tasks) > 1 else None
-    try:
-        outputs: Iterable = pool.map(_work, tasks, chunksize=1) if pool else map(_work, tasks)
-        for done, (records, runs, probs, description, seen) in enumerate(outputs, 1):
-            yield Batch(records, runs, probs, [description], seen)
-            if progress:
-                progress(done, len(tasks))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    for done, (records, runs, probs, description, seen) in enumerate(parallel_map(_work, tasks, workers), 1):
+        yield Batch(records, runs, probs, [description], seen)
+        if progress:
+            progress(done, len(tasks))
 
 
 def import_tree(root: str, round_name: str, ref: str = "main", workers: int | None = None):

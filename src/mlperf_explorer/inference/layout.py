@@ -93,15 +93,19 @@ class SystemDir:
 
 
 def _entries(path: str) -> tuple[list[str], list[str]]:
-    """(subfolders, files) of a folder, sorted; empty when it cannot be read."""
+    """(subfolders, files) of a folder, sorted; empty when it cannot be read or is a link
+    (a link to a folder is never walked through: it could lead out of the tree). Files
+    may be links; the safe reader decides whether they can be read."""
     dirs, files = [], []
+    if os.path.islink(path):
+        return dirs, files
     try:
         with os.scandir(path) as it:
             for e in it:
                 try:
                     if e.is_dir(follow_symlinks=False):
                         dirs.append(e.name)
-                    elif e.is_file(follow_symlinks=False):
+                    else:  # files, links, FIFOs...: the safe reader says which can be read
                         files.append(e.name)
                 except OSError:
                     continue
@@ -113,10 +117,22 @@ def _entries(path: str) -> tuple[list[str], list[str]]:
 def _names(path: str) -> list[str]:
     """Names in a leaf folder (only files are expected there); empty when unreadable.
     Cheaper than `_entries`: no directory entries to build."""
+    if os.path.islink(path):
+        return []
     try:
         return sorted(os.listdir(path))
     except OSError:
         return []
+
+
+def _no_links(path: str, components: int) -> bool:
+    """Are none of the last `components` folders of a path built from names (not listed)
+    links? Such a path is walked only when each is a real folder."""
+    for _ in range(components):
+        if os.path.islink(path):
+            return False
+        path = os.path.dirname(path)
+    return True
 
 
 def list_systems(root: str) -> list[SystemDir]:
@@ -183,14 +199,19 @@ def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
                             rf.runs[run.lower()] = {n: f"{kind_rel}/{run}/{n}" for n in run_files}
     for area in ("compliance", "audit"):
         area_root = os.path.join(root, sd.division, sd.submitter, area, sd.system)
+        if not _no_links(area_root, 2):
+            continue
         for (model, scen), rf in results.items():
             scen_path = os.path.join(area_root, model, scen)
+            if not _no_links(scen_path, 2):
+                continue
             for test in _entries(scen_path)[0]:
                 seen += _test_folder(rf, os.path.join(scen_path, test),
                                      f"{base}/{area}/{sd.system}/{model}/{scen}/{test}", test)
     meas_root = os.path.join(root, sd.division, sd.submitter, "measurements", sd.system)
+    meas_ok = _no_links(meas_root, 2)
     for (model, scen), rf in results.items():
-        if rf.measurements:
+        if rf.measurements or not meas_ok or not _no_links(os.path.join(meas_root, model, scen), 2):
             continue
         names = [n for n in _names(os.path.join(meas_root, model, scen)) if n.endswith(".json")]
         seen += len(names)

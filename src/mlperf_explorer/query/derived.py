@@ -42,15 +42,18 @@ class Metric:
 BUILTIN: list[Metric] = [
     Metric("perf_per_watt",
            f"CASE WHEN power_result > 0 AND result IS NOT NULL THEN CASE WHEN {THROUGHPUT} THEN result / power_result "
-           f"WHEN {LATENCY} THEN {SPQ} * 1000.0 / power_result END END",
+           f"WHEN {LATENCY} THEN {SPQ} * 1000.0 / power_result "
+           "WHEN family = 'tiny' THEN 1000000.0 / power_result END END",
            "Performance per watt, every scenario with power: result / Watts for Offline, Server and "
-           "Interactive; samples per query x 1000 / millijoules for SingleStream and MultiStream.",
+           "Interactive; samples per query x 1000 / millijoules for SingleStream and MultiStream; "
+           "for Tiny, inferences per joule (10^6 / uJ per inference).",
            "samples (or queries) per joule"),
     Metric("energy_per_sample_j",
            f"CASE WHEN power_result > 0 AND result > 0 THEN CASE WHEN {THROUGHPUT} THEN power_result / result "
-           f"WHEN {LATENCY} THEN power_result / 1000.0 / {SPQ} END END",
+           f"WHEN {LATENCY} THEN power_result / 1000.0 / {SPQ} "
+           "WHEN family = 'tiny' THEN power_result / 1000000.0 END END",
            "Energy per sample (or query, for Server): Watts / throughput, or millijoules per query / "
-           "1000 / samples per query.", "J"),
+           "1000 / samples per query; for Tiny, uJ per inference / 10^6.", "J"),
     Metric("result_per_accelerator",
            f"CASE WHEN family = 'inference' AND {THROUGHPUT} AND {ACCELERATORS} > 0 THEN result / {ACCELERATORS} END",
            "Throughput per accelerator (all nodes); latency results are not divided.", "result units"),

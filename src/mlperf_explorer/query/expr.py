@@ -168,10 +168,12 @@ class _Parser:
         if self.is_kw("in"):
             self.take()
             self.expect_op("(")
+            self.nest()
             items = [self.additive()]
             while self.is_op(","):
                 self.take()
                 items.append(self.additive())
+            self.depth -= 1
             self.expect_op(")")
             sql = f"({left} IN ({', '.join(items)}))"
             return f"(NOT {sql})" if negate else sql
@@ -196,7 +198,9 @@ class _Parser:
         left = self.term()
         while self.is_op("+", "-"):
             op = self.take().text
-            left = f"({left} {op} {self.term()})"
+            # arithmetic in DOUBLE: whole-number columns never overflow INT64 (a derived
+            # metric valid today must not fail on a round imported tomorrow)
+            left = f"(CAST({left} AS DOUBLE) {op} {self.term()})"
         return left
 
     def term(self) -> str:
@@ -207,7 +211,7 @@ class _Parser:
             if op in ("/", "%"):  # x / 0 is NULL, never an error (DuckDB 2 raises by default)
                 left = f"({left} {op} NULLIF({right}, 0))"
             else:
-                left = f"({left} {op} {right})"
+                left = f"(CAST({left} AS DOUBLE) {op} {right})"
         return left
 
     def unary(self) -> str:
@@ -245,10 +249,12 @@ class _Parser:
                 return "NULL"
             if self.is_op("(") and word in FUNCTIONS:
                 self.take()
+                self.nest()  # function arguments count as nesting too: abs(abs(abs(...)))
                 args = [] if self.is_op(")") else [self.or_()]
                 while self.is_op(","):
                     self.take()
                     args.append(self.or_())
+                self.depth -= 1
                 self.expect_op(")")
                 return f"{FUNCTIONS[word]}({', '.join(args)})"
             if self.is_op("("):

@@ -22,6 +22,39 @@ from ..records import Batch
 from .git import GitError, checkout, is_git_source, redact
 
 
+EXTRACT_PREFIX = "mlperf-explorer-x"
+
+
+def remove_stale_extractions(tmpdir: str | None = None) -> list[str]:
+    """Archive extractions of import processes that no longer run (killed before they could
+    clean up): their folders carry the importing process' id. Returns what was removed."""
+    base = tmpdir or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(EXTRACT_PREFIX):
+            continue
+        pid_text = name[len(EXTRACT_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        cleanup(os.path.join(base, name))
+        removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SourceError(Exception):
     """A source that cannot be imported: one clear line for the user."""
 
@@ -78,7 +111,8 @@ def prepare(source: str, family: str | None = None, round_name: str | None = Non
         elif is_archive(location):
             kind = "archive"
             content_hash = file_sha256(location)
-            tmp = tempfile.mkdtemp(prefix="mlperf-explorer-")
+            remove_stale_extractions()
+            tmp = tempfile.mkdtemp(prefix=f"{EXTRACT_PREFIX}{os.getpid()}-")
             try:
                 extract_results(location, tmp)
             except ArchiveError as exc:

@@ -24,6 +24,10 @@ SKIP_NAMES = {"mlperf.conf", "user.conf", "mlperf_log_trace.json", "mlperf_log_a
 
 DEFAULT_MAX_FILES = 1_000_000
 DEFAULT_MAX_BYTES = 32 * 1024**3
+# Expansion past this many times the archive's own size is a bomb, not results: the densest
+# real round (inference v3.0, zstd -19) expands 75:1. Checked once past MIN_BOMB_BYTES.
+MAX_RATIO = 200
+MIN_BOMB_BYTES = 256 * 1024**2
 
 
 class ArchiveError(Exception):
@@ -86,6 +90,9 @@ def _members(path: str) -> Iterator[tuple[str, str, int, IO[bytes] | None]]:
     """(name, kind, size, stream) for each member; kind is 'file', 'dir' or 'other'."""
     if path.lower().endswith(".zip"):
         with zipfile.ZipFile(path) as zf:
+            offsets = [info.header_offset for info in zf.infolist()]
+            if len(offsets) != len(set(offsets)):
+                raise ArchiveError(f"{path}: zip entries that overlap (share their data); refusing to import (archive bomb?)")
             for info in zf.infolist():
                 if info.is_dir():
                     yield info.filename, "dir", 0, None
@@ -123,6 +130,7 @@ def extract_results(
     unreadable archive; unsafe members are skipped and listed."""
     stats = Extracted()
     count = 0
+    ceiling = max(MIN_BOMB_BYTES, MAX_RATIO * os.path.getsize(path))
     try:
         for name, kind, size, stream in _members(path):
             count += 1
@@ -152,6 +160,9 @@ def extract_results(
                     written += len(chunk)
                     if stats.bytes + written > max_bytes:
                         raise ArchiveError(f"{path}: expands past {max_bytes:,} bytes; refusing to import (archive bomb?)")
+                    if stats.bytes + written > ceiling:
+                        raise ArchiveError(f"{path}: expands more than {MAX_RATIO}:1 (past {ceiling:,} bytes); "
+                                           "refusing to import (archive bomb?)")
                     out.write(chunk)
             stats.files += 1
             stats.bytes += written

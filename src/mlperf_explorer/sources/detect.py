@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 
+from ..safe_files import TreeReader
+
 _ROUND = re.compile(r"(?<![\d.])v?(\d{1,2})\.(\d{1,2})(?:\.\d+)?(?![\d])")
 _NAMED = re.compile(r"(inference|training|hpc)[_-]results[_-]v(\d+\.\d+)", re.I)
 
@@ -42,7 +44,8 @@ def find_root(path: str) -> str:
 
 
 def detect_family(root: str) -> str | None:
-    """'inference' when DIVISION/SUBMITTER/results/... exists, 'hpc' when
+    """'tiny' when DIVISION/SUBMITTER/results/... holds the EEMBC runner's results.txt runs,
+    'inference' when DIVISION/SUBMITTER/results/... exists otherwise, 'hpc' when
     SUBMITTER/results/SYSTEM/{strong,weak} does, 'training' for SUBMITTER/results/... (or the
     v0.5 training layout), else None."""
     try:
@@ -55,21 +58,45 @@ def detect_family(root: str) -> str | None:
             if div.name in ("closed", "open", "network"):
                 for sub in os.scandir(div.path):
                     if sub.is_dir() and os.path.isdir(os.path.join(sub.path, "results")):
-                        return "inference"
+                        from ..tiny.importer import looks_like_tiny
+
+                        return "tiny" if looks_like_tiny(root) else "inference"
+    found = None
     for sub in top:
         results = os.path.join(sub.path, "results")
-        if os.path.isdir(results):
+        if os.path.isdir(results) and not os.path.islink(results):
             # HPC systems split their benchmarks into strong/ and weak/ scaling folders.
-            for system in os.scandir(results):
-                if not system.is_dir():
-                    continue
-                children = {e.name for e in os.scandir(system.path) if e.is_dir()}
+            for system in _subdirs(results):
+                children = {os.path.basename(c) for c in _subdirs(system)}
                 if children & ({"strong", "weak"} | HPC_BENCHMARKS):
                     return "hpc"
-            return "training"
+            # A training tree has result logs (results/SYSTEM/BENCHMARK/result_*.txt, or
+            # straight in the system folder); a stray `tools/results/` folder is not one.
+            if found is None and _has_training_logs(results):
+                found = "training"
+    if found:
+        return found
     if "v0.5.0" in names:
         return "training"
     return None
+
+
+def _subdirs(path: str) -> list[str]:
+    try:
+        return [e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _has_training_logs(results: str) -> bool:
+    for system in _subdirs(results):
+        for folder in [system] + _subdirs(system):
+            try:
+                if any(e.name.startswith("result_") and e.name.endswith(".txt") for e in os.scandir(folder)):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def detect_round(root: str, *hints: str) -> str | None:
@@ -88,10 +115,12 @@ def detect_round(root: str, *hints: str) -> str | None:
         if m:
             return normalise_round(m.group(1))
     for name in ("README.md", "readme.md"):
-        path = os.path.join(root, name)
-        if os.path.isfile(path):
-            with open(path, "rb") as f:
-                head = f.read(4096).decode("utf-8", "replace")
+        reader = TreeReader(root)
+        if reader.is_file(name):
+            try:
+                head = reader.read(name)[:4096].decode("utf-8", "replace")
+            except OSError:
+                continue
             m = re.search(r"MLPerf\S*\s+(?:Inference|Training|HPC)\s+v?(\d+\.\d+)", head, re.I) or re.search(r"\bv(\d+\.\d+)\b", head)
             if m:
                 return normalise_round(m.group(1))

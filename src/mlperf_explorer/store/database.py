@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from ..units import Scope
+from . import fit
 from .schema import ADDED_COLUMNS, DDL, RESULT_COLUMNS, SCHEMA_VERSION
 
 DEFAULT_DB = os.path.join("~", ".local", "share", "mlperf-explorer", "results.duckdb")
@@ -96,7 +97,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
-def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _dt.datetime) -> pa.Table:
+def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _dt.datetime,
+                  warnings: list[dict[str, Any]] | None = None) -> pa.Table:
+    """The records as the results table's columns; a value a column cannot hold is stored
+    empty and, if `warnings` is given, reported there (see fit.py)."""
+    where = [r.get("location") or r.get("uid") or "?" for r in records]
     columns = {}
     for name, sql_type in RESULT_COLUMNS:
         arrow_type = _ARROW_TYPES[sql_type.replace(" PRIMARY KEY", "")]
@@ -108,7 +113,9 @@ def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _d
             values = [r.get("origin") or "raw" for r in records]
         else:
             values = [r.get(name) for r in records]
-        columns[name] = pa.array(values, type=arrow_type)
+        columns[name], problems = fit.column(values, arrow_type, name, where)
+        if warnings is not None:
+            warnings.extend(problems)
     return pa.table(columns)
 
 
@@ -183,35 +190,44 @@ class SourceWriter:
             return
         src = self.source
         sid = src["source_id"]
-        results_tbl = results_arrow(b["records"], sid, src["imported_at"])
+        fitted: list[dict[str, Any]] = []
+        results_tbl = results_arrow(b["records"], sid, src["imported_at"], fitted)
         runs = b["runs"]
+        run_where = [r.get("location") or r.get("uid") or "?" for r in runs]
+
+        def runs_column(name: str, values: list, arrow_type: pa.DataType) -> pa.Array:
+            array, problems = fit.column(values, arrow_type, f"runs.{name}", run_where)
+            fitted.extend(problems)
+            return array
+
         runs_tbl = pa.table({
-            "uid": pa.array([r["uid"] for r in runs], pa.string()),
-            "run": pa.array([r["run"] for r in runs], pa.string()),
-            "valid": pa.array([r.get("valid") for r in runs], pa.bool_()),
-            "log_scenario": pa.array([r.get("log_scenario") for r in runs], pa.string()),
-            "result": pa.array([r.get("result") for r in runs], pa.float64()),
-            "has_detail": pa.array([r.get("has_detail") for r in runs], pa.bool_()),
-            "values": pa.array([v if isinstance(v := r.get("values"), str) or v is None else json.dumps(v, default=str)
-                                for r in runs], pa.string()),
+            "uid": runs_column("uid", [r["uid"] for r in runs], pa.string()),
+            "run": runs_column("run", [r["run"] for r in runs], pa.string()),
+            "valid": runs_column("valid", [r.get("valid") for r in runs], pa.bool_()),
+            "log_scenario": runs_column("log_scenario", [r.get("log_scenario") for r in runs], pa.string()),
+            "result": runs_column("result", [r.get("result") for r in runs], pa.float64()),
+            "has_detail": runs_column("has_detail", [r.get("has_detail") for r in runs], pa.bool_()),
+            "values": runs_column("values", [v if isinstance(v := r.get("values"), str) or v is None
+                                             else json.dumps(v, default=str) for r in runs], pa.string()),
             "source_id": pa.array([sid] * len(runs), pa.string()),
         })
-        warns = b["warnings"]
-        warn_tbl = pa.table({
-            "source_id": pa.array([sid] * len(warns), pa.string()),
-            "family": pa.array([src["family"]] * len(warns), pa.string()),
-            "round": pa.array([src["round"]] * len(warns), pa.string()),
-            "path": pa.array([w["path"] for w in warns], pa.string()),
-            "line": pa.array([w.get("line") for w in warns], pa.int32()),
-            "message": pa.array([w["message"] for w in warns], pa.string()),
-        })
         systems = b["systems"]
+        sys_where = [f"{s.get('division') or ''}/{s.get('submitter') or ''}/systems/{s.get('system') or ''}" for s in systems]
         systems_tbl = pa.table({
             "source_id": pa.array([sid] * len(systems), pa.string()),
             "family": pa.array([src["family"]] * len(systems), pa.string()),
             "round": pa.array([src["round"]] * len(systems), pa.string()),
-            **{k: pa.array([s.get(k) for s in systems], pa.string())
+            **{k: fit.column([s.get(k) for s in systems], pa.string(), k, sys_where)[0]
                for k in ("division", "submitter", "system", "system_name", "description")},
+        })
+        warns = b["warnings"] + fitted
+        warn_tbl = pa.table({
+            "source_id": pa.array([sid] * len(warns), pa.string()),
+            "family": pa.array([src["family"]] * len(warns), pa.string()),
+            "round": pa.array([src["round"]] * len(warns), pa.string()),
+            "path": fit.column([w["path"] for w in warns], pa.string(), "path", None)[0],
+            "line": fit.column([w.get("line") for w in warns], pa.int32(), "line", None)[0],
+            "message": fit.column([w["message"] for w in warns], pa.string(), "message", None)[0],
         })
         con = self.con
         try:
@@ -260,7 +276,8 @@ class SourceWriter:
                 paths = list(self.manifest)
                 con.register("incoming_files", pa.table({
                     "source_id": pa.array([sid] * len(paths), pa.string()),
-                    "path": pa.array(paths, pa.string()),
+                    # a path that is not UTF-8 is kept escaped (its folder re-parses on update)
+                    "path": fit.column(paths, pa.string(), "path", None)[0],
                     "size": pa.array([self.manifest[p][0] for p in paths], pa.int64()),
                     "mtime_ns": pa.array([self.manifest[p][1] for p in paths], pa.int64()),
                 }))

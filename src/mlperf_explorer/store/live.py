@@ -41,7 +41,8 @@ class WriterLock:
                 WriterLock._held[self.path] = [fd, 1]
                 # Holding the lock, no other writer is at work: a shadow copy left here was
                 # a killed writer's, and never became the store.
-                for stale in glob.glob(glob.escape(path) + ".*.shadow"):
+                # DuckDB keeps a shadow's write-ahead log beside it (`.shadow.wal`).
+                for stale in glob.glob(glob.escape(path) + ".*.shadow") + glob.glob(glob.escape(path) + ".*.shadow.wal"):
                     try:
                         os.remove(stale)
                     except OSError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 3  # 2: origin, sources.commit, source_files, derived, constraints, annotations;
 # 3: the 2026 official columns (total_accelerators, weight_data_types, design_power_watts,
-# private_id), inferred_from, harness
+# private_id), inferred_from, harness, energy_uj_per_inference (Tiny)
 
 # (name, DuckDB type). One table holds every family; columns a family does not have are NULL.
 RESULT_COLUMNS: list[tuple[str, str]] = [
@@ -98,6 +98,8 @@ RESULT_COLUMNS: list[tuple[str, str]] = [
     # Offline result from a SingleStream run); loadgen or endpoints (the 2026 harness).
     ("inferred_from", "VARCHAR"),
     ("harness", "VARCHAR"),
+    # MLPerf Tiny: the energy run's median energy per inference (also power_result).
+    ("energy_uj_per_inference", "DOUBLE"),
 ]
 
 RESULT_COLUMN_NAMES = [name for name, _ in RESULT_COLUMNS]

@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from ..records import Batch, Problem, make_uid, total_accelerators
+from ..safe_files import TreeReader
+from ..workers import parallel_map
 from ..units import Unit, selects
 from ..systems import as_int, as_text, parse_system_json
 from .mllog import parse_log
@@ -41,6 +43,9 @@ class BenchmarkDir:
 
 
 def _dirs(path: str) -> list[str]:
+    """Real subfolders (links to folders are not followed, nor listed through)."""
+    if os.path.islink(path):
+        return []
     try:
         return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
     except OSError:
@@ -82,13 +87,13 @@ def list_benchmarks(root: str, family: str) -> list[BenchmarkDir]:
                 entry = f"{rel}/{system}/entry.json"
                 for bench in _dirs(os.path.join(dirpath, system)):
                     out.append(BenchmarkDir(org, f"{submission}/{system}", bench, f"{rel}/{system}/{bench}",
-                                            entry if os.path.isfile(os.path.join(root, entry)) else None))
+                                            entry if _reader(root).is_file(entry) else None))
             dirnames[:] = []
         return out
     for sub in _dirs(root):
         for system in _dirs(os.path.join(root, sub, "results")):
             sys_json = f"{sub}/systems/{system}.json"
-            sys_json = sys_json if os.path.isfile(os.path.join(root, sys_json)) else None
+            sys_json = sys_json if os.path.lexists(os.path.join(root, sys_json)) else None
             sys_path = os.path.join(root, sub, "results", system)
             children = _dirs(sys_path)
             if family == "hpc" and any(c in ("strong", "weak") for c in children):
@@ -140,8 +145,13 @@ def system_fields(desc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(root: str, rel: str) -> bytes:
-    with open(os.path.join(root, rel), "rb") as f:
-        return f.read()
+    """Read a file of the tree through the safe reader (see safe_files.py)."""
+    return _reader(root).read(rel)
+
+
+@lru_cache(maxsize=8)
+def _reader(root: str) -> TreeReader:
+    return TreeReader(root)
 
 
 def _log_target(log) -> Target | None:
@@ -155,15 +165,14 @@ def _log_target(log) -> Target | None:
 
 def _scaling_factor(root: str, bd: BenchmarkDir, problems: list[Problem]) -> float:
     rel = f"{bd.location}/scaling.json"
-    path = os.path.join(root, rel)
-    if not os.path.isfile(path):
+    if not _reader(root).is_file(rel):
         return 1.0
     try:
         factor = float(json.loads(_read(root, rel))["scaling_factor"])
-        if not factor > 0:
+        if not 0 < factor < float("inf"):
             raise ValueError
         return factor
-    except (ValueError, KeyError, TypeError, OSError):
+    except (ValueError, KeyError, TypeError, OSError, RecursionError):
         problems.append(Problem(rel, "no usable scaling_factor; using 1.0"))
         return 1.0
 
@@ -312,7 +321,11 @@ def _run_energy(root: str, bd: BenchmarkDir, result_name: str, time_ms: float, p
         rel = f"{rel_dir}/{n}"
         if not n.endswith(".txt") or not n.startswith(("node_", "sw_")):
             continue
-        log = parse_log(_read(root, rel), rel)
+        try:
+            log = parse_log(_read(root, rel), rel)
+        except OSError as exc:
+            problems.append(Problem(rel, f"cannot read: {exc.strerror or exc}"))
+            return None
         problems.extend(p for p in log.problems if "no MLPerf log lines" not in p.message)
         if n.startswith("node_"):
             energy, probs = node_energy(log, time_ms, rel)
@@ -374,19 +387,13 @@ def parse_round(root: str, family: str, round_name: str, workers: int | None = N
     folder per task on every core, yielding each as it is done."""
     tasks = [(root, family, round_name, bd, ref) for bd in list_benchmarks(root, family)
              if selects(only, None, bd.submitter, bd.system)]
-    workers = workers or min(2, os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(tasks) > 1 else None
     seen_systems: set[tuple[str, str]] = set()
-    try:
-        outputs: Iterable = pool.map(_work, tasks, chunksize=2) if pool else map(_work, tasks)
-        for done, (records, runs, problems, system_problems, description, files) in enumerate(outputs, 1):
-            key = (description["submitter"], description["system"])
-            first = key not in seen_systems
-            seen_systems.add(key)
-            yield Batch(records, runs, problems + (system_problems if first else []),
-                        [description] if first else [], files)
-            if progress:
-                progress(done, len(tasks))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    outputs = parallel_map(_work, tasks, workers, chunksize=2)
+    for done, (records, runs, problems, system_problems, description, files) in enumerate(outputs, 1):
+        key = (description["submitter"], description["system"])
+        first = key not in seen_systems
+        seen_systems.add(key)
+        yield Batch(records, runs, problems + (system_problems if first else []),
+                    [description] if first else [], files)
+        if progress:
+            progress(done, len(tasks))

@@ -83,7 +83,7 @@ def _decode_value(text: str) -> tuple[Any, dict]:
         return None, {}
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text.strip('"'), {}
     if isinstance(obj, dict) and ("value" in obj or "metadata" in obj):
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}

@@ -188,6 +188,12 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     def runs_html(request: Request):
         return render("runs.html", request, page=pages.my_runs(store))
 
+    @app.exception_handler(ExpressionError)
+    def expression_errors(request: Request, exc: ExpressionError):
+        """A filter or lookup the expression language refuses is the user's 400, on every
+        page, whether or not its handler guarded it."""
+        return errors(request, HTTPException(status_code=400, detail=str(exc)))
+
     @app.exception_handler(HTTPException)
     def errors(request: Request, exc: HTTPException):
         if request.url.path.endswith(".json") or request.url.path.endswith(".csv"):

@@ -65,8 +65,12 @@ class Filters:
 
     def with_latest_round(self, store: Store) -> "Filters":
         """A leaderboard is one round: the family's latest unless the URL names one."""
+        latest = latest_rounds(store)
+        if self.family not in latest and self.family == "inference" and latest:
+            # a store without inference results (only Tiny, say) opens on what it has
+            self.family = next((f for f in ("training", "tiny", "hpc") if f in latest), next(iter(latest)))
         if not self.round:
-            self.round = latest_rounds(store).get(self.family, "")
+            self.round = latest.get(self.family, "")
         return self
 
     def where(self) -> str:
@@ -302,7 +306,8 @@ COMPARE_FIELDS = ["result", "power_result", "perf_per_watt", "result_per_acceler
 
 
 def compare(store: Store, uids: list[str]) -> dict[str, Any]:
-    uids = list(dict.fromkeys(u for u in uids if u))[:6]
+    # a uid is 16 hex digits; anything else (a 2,000-character parameter) matches nothing
+    uids = list(dict.fromkeys(u.strip() for u in uids if u and len(u.strip()) <= 64 and u.strip().isalnum()))[:6]
     items = [r for r in (store.find(where=f"uid = {lit(u)}", columns="*").records() for u in uids) if r]
     items = [r[0] for r in items]
     base = items[0] if items else None
