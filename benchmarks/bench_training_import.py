@@ -115,10 +115,18 @@ def main() -> None:
         same = differ = 0
         # The summarizer names a submitter from its system description ('NVIDIA+CoreWeave'),
         # we from its folder ('NVIDIA_CoreWeave'): match on system, benchmark and metric too.
-        by_system = {k[1:]: r for k, r in ours.items()}
+        # Several submitter folders can hold the same system name (smc, smc-ac-power and
+        # smc-dc-power in v4.0, all "Sustainable Metal Cloud" to the summarizer): among them,
+        # the one whose score it is.
+        by_system: dict = {}
+        for k, r in ours.items():
+            by_system.setdefault(k[1:], []).append(r)
         matched: set = set()
         for key, value in sorted(theirs.items()):
-            mine = ours.get(key) or by_system.get(key[1:])
+            candidates = by_system.get(key[1:], [])
+            exact = [r for r in candidates if r["result"] is not None
+                     and abs(r["result"] - value * unit) <= 1e-6 * abs(value * unit)]
+            mine = ours.get(key) or (exact[0] if exact else (candidates[0] if candidates else None))
             if mine is not None:
                 matched.add((mine["submitter"], mine["system"], mine["benchmark"],
                              "time_to_train_all" if mine["scenario"] == "weak" else "time_to_train"))

@@ -108,3 +108,32 @@ def test_help_teaches():
     for command in ("import", "find", "show", "status"):
         assert command in out
     assert "--tags" in run("find", "--help").stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["find", "--tags", "v3.0,closd"], "unknown tag 'closd'; did you mean 'closed'?"),
+    (["find", "--tags", "llama2-70b"], "unknown tag 'llama2-70b'"),
+    (["find", "--baseline", "NoSuchSystem"], "no system 'NoSuchSystem' in the store"),
+    (["status", "--round", "v9.9"], "no round 'v9.9' in the store; imported: v3.0, v4.1"),
+    (["export", "-f", "csv", "-o", "{tmp}/missing_dir/sub/a.csv"], "does not exist"),
+    (["find", "-o", "{tmp}/missing_dir/a.csv"], "does not exist"),
+    (["annotations", "export", "{tmp}/missing_dir/x"], "does not exist"),
+    (["export", "-f", "parquet", "-o", "{file}"], "is a file; name a folder"),
+    (["find", "--where", "result > 'abc'"], "the filter cannot be applied"),
+    (["find", "--where", "abs(" * 200 + "result" + ")" * 200 + " > 1"], "nested too deeply"),
+])
+def test_mistakes_are_one_line_and_a_non_zero_exit(db, tmp_path, args, message):
+    existing = tmp_path / "existing.csv"
+    existing.write_text("x\n")
+    args = [a.format(tmp=tmp_path, file=existing) for a in args]
+    proc = run(*args, db=db, check=False)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], proc.stderr
+
+
+def test_a_reading_command_on_a_missing_store_says_so(tmp_path):
+    proc = run("find", "--db", str(tmp_path / "no" / "such.duckdb"), check=False)
+    assert proc.returncode != 0 and "no store at" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "no").exists()  # nothing created by asking

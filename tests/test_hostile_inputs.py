@@ -248,3 +248,22 @@ def test_bad_annotation_files_are_refused_whole(tmp_path):
     path.write_text(json.dumps(good) + "\n")
     assert store.import_annotations(str(path)) == 1
     store.close()
+
+
+def test_unsafe_archive_members_are_named_by_warnings(tmp_path, tree):
+    archive = tmp_path / "inference_results_v6.0.tar.gz"
+    outside = tmp_path / "evil.txt"
+    outside.write_text("x")
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(tree / "closed", arcname="closed")
+        tf.add(outside, arcname="../evil.txt")
+        link = tarfile.TarInfo("closed/AMD/results/link")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    store = mlperf_explorer.open_store(str(tmp_path / "s.duckdb"))
+    report = store.import_source(str(archive))
+    paths = {w["path"]: w["message"] for w in store.warnings()}
+    store.close()
+    assert report.results == 20  # the closed division of the sample
+    assert "not extracted" in paths["../evil.txt"] and "not extracted" in paths["closed/AMD/results/link"]
+    assert not (tmp_path.parent / "evil.txt").exists()

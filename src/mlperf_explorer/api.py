@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -25,8 +27,8 @@ from .formats.tables import KINDS as TABLE_KINDS
 from .local import RunError
 from .query import derived
 from .query.expr import ExpressionError
-from .query.find import build_query
-from .records import Problem
+from .query.find import build_query, parse_tags
+from .records import LOWER_IS_BETTER, Problem
 from .sources import PreparedSource, SourceError, file_sha256, prepare
 from .sources.git import changed_paths
 from .units import FullImport, Unit, manifest_changes, scan_tree, scope_for, units_for
@@ -86,12 +88,24 @@ class ResultSet:
         return polars.from_arrow(self.table)
 
 
+def plain_sql_error(exc: Exception) -> str:
+    """A database type error in the words of the expression language."""
+    text = str(exc).split("\n", 1)[0]
+    m = re.search(r"Could not convert string '([^']*)' to (\w+)", text)
+    if m:
+        kind = "number" if m.group(2) in ("DOUBLE", "INTEGER", "BIGINT", "DECIMAL", "FLOAT") else m.group(2).lower()
+        return f"the text {m.group(1)!r} is used as a {kind} (compare numbers with numbers, text with 'quoted text')"
+    if "No function matches" in text or "explicit type casts" in text:
+        return "arithmetic or comparison between a text column and a number"
+    return re.sub(r"^[A-Za-z ]+ Error: ", "", text)
+
+
 def speedup_relation(relation: str, params: list[Any], baseline: str) -> tuple[str, list[Any]]:
     """Add `speedup`: each result over the baseline system's result of the same family,
     round, MLPerf model (or training benchmark) and scenario; higher is better, so for
     latency and time-to-train results it is baseline / result. `baseline` names a system
     (its folder or JSON name) or a system_name."""
-    lower_better = "result_units IN ('Latency (ms)', 'min.')"
+    lower_better = "result_units IN (" + ", ".join(f"'{u}'" for u in LOWER_IS_BETTER) + ")"
     key = "coalesce(mlperf_model, benchmark)"
     sql = f"""(SELECT r.*, CASE WHEN r.result > 0 AND b.best > 0 THEN
                  CASE WHEN r.{lower_better} THEN b.best / r.result ELSE r.result / b.best END END AS speedup
@@ -296,6 +310,9 @@ class Store:
         step = (lambda done, total: progress("parse", done, total)) if progress else None
         files = runs = 0
         with database.SourceWriter(self.con, meta, scope=scope, manifest=manifest) as writer:
+            if prepared.notes and units is None:
+                writer.add([], [], [p.as_dict() for p in prepared.notes], [])
+                samples.extend(str(p) for p in prepared.notes[:5])
             for batch in batches(step):
                 writer.add(batch.records, batch.runs, _attach_warnings(batch.records, batch.problems), batch.systems)
                 files += batch.files
@@ -314,6 +331,44 @@ class Store:
         """Every column `find` knows: stored ones, then derived metrics."""
         return self.stored_columns + [m.name for m in self.metrics()]
 
+    def known_tags(self) -> dict[str, int]:
+        """Every tag of the stored results with how many results carry it."""
+        cur = self._cursor()
+        try:
+            rows = cur.execute("SELECT t, count(*) FROM (SELECT unnest(tags) AS t FROM results) GROUP BY t").fetchall()
+        finally:
+            cur.close()
+        return {t: n for t, n in rows if t is not None}
+
+    def _check_tags(self, tags: str | Sequence[str] | None) -> None:
+        """A tag no result carries is a typo, not an empty answer: say so, with the nearest."""
+        want, reject = parse_tags(tags)
+        if not want and not reject:
+            return
+        known = self.known_tags()
+        if not known:
+            return  # an empty store answers nothing, whatever is asked
+        for tag in want + reject:
+            if tag not in known:
+                close = difflib.get_close_matches(tag, list(known), n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; `mlperf-explorer tags` lists them"
+                raise ExpressionError(f"unknown tag {tag!r}{hint}")
+
+    def _check_baseline(self, baseline: str) -> None:
+        cur = self._cursor()
+        try:
+            found = cur.execute("SELECT count(*) FROM results WHERE system = ? OR system_name = ?",
+                                [baseline, baseline]).fetchone()[0]
+            if found:
+                return
+            names = [r[0] for r in cur.execute(
+                "SELECT DISTINCT system FROM results UNION SELECT DISTINCT system_name FROM results").fetchall() if r[0]]
+        finally:
+            cur.close()
+        close = difflib.get_close_matches(baseline, names, n=3, cutoff=0.5)
+        hint = f"; similar: {', '.join(close)}" if close else ""
+        raise ExpressionError(f"no system {baseline!r} in the store to compare with{hint}")
+
     def find(
         self,
         tags: str | Sequence[str] | None = None,
@@ -327,9 +382,11 @@ class Store:
         """Results with all `tags`, matching `where` and every named `constraint`; with a
         `baseline` system, a `speedup` column (see `speedup_relation`)."""
         where = self._with_constraints(where, constraint)
+        self._check_tags(tags)
         relation, rel_params = derived.relation(self.stored_columns, self.metrics())
         available = self.columns
         if baseline:
+            self._check_baseline(baseline)
             relation, rel_params = speedup_relation(relation, rel_params, baseline)
             available = available + ["speedup"]
         if isinstance(columns, str) and columns.strip() == "*":
@@ -342,8 +399,7 @@ class Store:
         except duckdb.Error as exc:
             # The grammar is checked before SQL runs; what is left are value errors such as
             # comparing a number column with text.
-            message = str(exc).split("\n", 1)[0]
-            raise ExpressionError(f"the filter cannot be applied: {message}") from None
+            raise ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}") from None
         finally:
             cur.close()
         return ResultSet(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import os
 import sys
 from typing import Any, Optional
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from . import __version__
 from .api import AnnotationError, ExpressionError, RunError, SourceError, open_store
 from .formats import write_rows
+from .store.database import default_path
 
 app = typer.Typer(
     help="Import MLPerf results into one store, then find and explore them.\n\n"
@@ -34,9 +36,27 @@ DbOption = typer.Option(None, "--db", envvar="MLPERF_EXPLORER_DB",
 TABLE_PAGE = 50
 
 
+def _check_output(path: str, kind: str) -> None:
+    """An output path must be writable as asked: its folder exists, and a file is not a
+    folder (or a folder a file)."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        _fail(f"{path}: the folder {parent} does not exist")
+    if kind == "file" and os.path.isdir(path):
+        _fail(f"{path} is a folder; name a file to write")
+    if kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
+        _fail(f"{path} is a file; name a folder to write into")
+
+
 @contextlib.contextmanager
-def _opened(db: str | None, read_only: bool = False, errors: tuple[type[Exception], ...] = ()):
-    """The store for one command, closed afterwards; the errors named become one `error:` line."""
+def _opened(db: str | None, read_only: bool = False, errors: tuple[type[Exception], ...] = (),
+            must_exist: bool = True):
+    """The store for one command, closed afterwards; the errors named become one `error:` line.
+    A reading command on a store that does not exist says so (instead of answering nothing)."""
+    if read_only and must_exist:
+        path = os.path.expanduser(db) if db else default_path()
+        if path != ":memory:" and not os.path.exists(path):
+            _fail(f"no store at {path}; import a round first (mlperf-explorer import SOURCE), or name one with --db")
     store = open_store(db, read_only=read_only)
     try:
         yield store
@@ -213,6 +233,8 @@ def find(
         _fail(f"unknown format {fmt!r}: use table, csv, json, jsonl or parquet")
     if fmt == "parquet" and not output:
         _fail("--format parquet needs --output FILE")
+    if output:
+        _check_output(output, "file")
     page = limit if limit is not None else (TABLE_PAGE + 1 if fmt == "table" else None)
     with _opened(db, read_only=True, errors=(ExpressionError,)) as store:
         rows = store.find(tags=tags, where=where, columns=columns, sort=sort, limit=page,
@@ -251,6 +273,7 @@ def export(
     MLCommons CM results repository does (and `import` reads back). `--format parquet`
     writes OUTPUT/family=F/round=R/*.parquet with the store's column names and types.
     """
+    _check_output(output, "folder" if fmt.lower() in ("parquet", "cm") else "file")
     with _opened(db, read_only=True, errors=(ExpressionError, ValueError)) as store:
         info = store.export(fmt, output, tags=tags, where=where)
     if as_json:
@@ -364,6 +387,7 @@ app.add_typer(annotations_app, name="annotations")
 @annotations_app.command("export")
 def annotations_export(path: str = typer.Argument(..., help="JSON Lines file to write."), db: Optional[str] = DbOption) -> None:
     """Write every annotation to a JSON Lines file."""
+    _check_output(path, "file")
     with _opened(db, read_only=True) as store:
         n = store.export_annotations(path)
     print(f"{n} annotations written to {path}", file=sys.stderr)
@@ -543,8 +567,11 @@ def status(
     round: Optional[str] = typer.Option(None, "--round", help="Only this round's warnings."),
 ) -> None:
     """What is imported: rounds, counts, warnings."""
-    with _opened(db, read_only=True) as store:
+    with _opened(db, read_only=True, must_exist=False) as store:  # an empty store says how to fill it
         info = store.status()
+        known = sorted({s["round"] for s in info["sources"]})
+        if round and round not in known:
+            _fail(f"no round {round!r} in the store; imported: {', '.join(known) or 'none'}")
         warning_rows = store.warnings(round) if warnings else []
     if as_json:
         if warnings:

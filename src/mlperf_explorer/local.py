@@ -21,14 +21,13 @@ from .inference.layout import ResultFiles
 from .inference.rules import SCENARIOS, known_rounds, rules_for
 from .inference.summary import parse_summary
 from .query.expr import literal as lit
-from .records import Batch, Problem, round_key
+from .records import LOWER_IS_BETTER, Batch, Problem, round_key
 from .systems import parse_system_json
-from .training.importer import RESULT_FILE, build_benchmark, system_fields
+from .training.importer import RESULT_FILE, build_benchmark
 from .training.importer import BenchmarkDir
 from .training.mllog import parse_log
 from .training.rules import benchmark_name, known_training_rounds
 
-LOWER_IS_BETTER = ("Latency (ms)", "min.")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 

@@ -51,6 +51,10 @@ class Batch:
     files: int
 
 
+# Units whose smaller values are better (latency, time to train); everything else is a rate.
+LOWER_IS_BETTER = ("Latency (ms)", "Latency (s)", "min.")
+
+
 def round_key(name: str) -> tuple[int, ...]:
     """'v3.0' -> (3, 0), so 'v10.0' sorts after 'v9.1'; unparseable names sort first."""
     try:
@@ -112,3 +116,13 @@ def total_accelerators(nodes: int | None, per_node: int | None) -> int | None:
     if nodes is None or per_node is None:
         return None
     return nodes * per_node
+
+
+def escape_text(text: str) -> str:
+    """A string that encodes as UTF-8: surrogates (lone, or escapes of undecodable bytes in
+    a file name) spelled out as `\\udcXX`, so the text is kept faithfully and can be stored."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from typing import Callable
@@ -18,7 +18,7 @@ from typing import Callable
 from .archive import ArchiveError, cleanup, extract_results, is_archive
 from .detect import DetectError, detect_family, detect_round, find_root, normalise_round
 from ..formats import tables
-from ..records import Batch
+from ..records import Batch, Problem, escape_text
 from .git import GitError, checkout, is_git_source, redact
 
 
@@ -71,6 +71,7 @@ class PreparedSource:
     commit: str | None = None  # git: the commit imported
     root_checkout: str = ""  # the folder the source unpacks or checks out to (root is inside it)
     table: Batch | None = None  # a table source, already read to learn its family and round
+    notes: list[Problem] = field(default_factory=list)  # what preparing it refused (archive members)
 
 
 def file_sha256(path: str) -> str:
@@ -107,6 +108,7 @@ def prepare(source: str, family: str | None = None, round_name: str | None = Non
     try:
         if os.path.isdir(location):
             kind, content_hash = "directory", None
+            notes: list[Problem] = []
             base = location
         elif is_archive(location):
             kind = "archive"
@@ -114,14 +116,18 @@ def prepare(source: str, family: str | None = None, round_name: str | None = Non
             remove_stale_extractions()
             tmp = tempfile.mkdtemp(prefix=f"{EXTRACT_PREFIX}{os.getpid()}-")
             try:
-                extract_results(location, tmp)
+                stats = extract_results(location, tmp)
             except ArchiveError as exc:
                 raise SourceError(str(exc)) from exc
             base = tmp
+            notes = [Problem(escape_text(name)[:300], "archive member not extracted: an absolute path, a '..' path, "
+                             "a link or a special file") for name in stats.skipped_unsafe]
         else:
             raise SourceError(f"{source}: not a folder, a git repository, a results table (summary.csv, "
                               "summary_results.json, the 2026 summary.json) or a supported archive (.tar.zst, .tar.gz, .tgz, .tar, .zip)")
-        yield _identify(PreparedSource(kind, location, base, "", "", content_hash), source, family, round_name, location)
+        prepared = PreparedSource(kind, location, base, "", "", content_hash)
+        prepared.notes = notes
+        yield _identify(prepared, source, family, round_name, location)
     finally:
         if tmp:
             cleanup(tmp)

@@ -19,17 +19,9 @@ from typing import Any, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..records import escape_text
+
 INT32 = (-(2**31), 2**31 - 1)
-
-
-def escape_text(text: str) -> str:
-    """A string that encodes as UTF-8: surrogates (lone, or escapes of undecodable bytes)
-    spelled out as `\\udcXX`."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _fit(value: Any, arrow_type: pa.DataType) -> tuple[Any, str | None]:

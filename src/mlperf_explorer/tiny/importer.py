@@ -339,11 +339,10 @@ def looks_like_tiny(root: str) -> bool:
                 for _ in range(MAX_DEPTH):
                     nxt = []
                     for p in stack:
-                        for kind in RUN_KINDS:
-                            for name in ("results.txt", "results.json"):
-                                if os.path.isfile(os.path.join(p, kind, name)):
-                                    return not any(os.path.isfile(os.path.join(p, kind, "run_1", "mlperf_log_summary.txt"))
-                                                   for kind in RUN_KINDS)
+                        # the runner's results.txt (a harness' results.json alone is not
+                        # Tiny: inference harnesses write those too)
+                        if any(os.path.isfile(os.path.join(p, kind, "results.txt")) for kind in RUN_KINDS):
+                            return True
                         nxt += [os.path.join(p, d) for d in _dirs(p) if d.lower() not in RUN_KINDS]
                     stack = nxt[:50]
     return False

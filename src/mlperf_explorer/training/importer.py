@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..records import Batch, Problem, make_uid, total_accelerators
 from ..safe_files import TreeReader

@@ -14,9 +14,8 @@ from typing import Any
 
 from ..api import Store
 from ..query.expr import literal as lit
-from ..records import round_key
+from ..records import LOWER_IS_BETTER, round_key
 
-LOWER_IS_BETTER = ("Latency (ms)", "min.")
 LEADERBOARD_COLUMNS = [
     "uid", "submitter", "system_name", "result", "result_units", "power_result", "power_units",
     "perf_per_watt", "result_per_accelerator", "accelerator_model_name", "accelerators_per_node",
@@ -168,7 +167,7 @@ def overview(store: Store) -> dict[str, Any]:
               SELECT family, round, coalesce(mlperf_model, benchmark) AS model, coalesce(scenario, '') AS scenario,
                      submitter, system_name, system, uid, result, result_units,
                      row_number() OVER (PARTITION BY family, round, coalesce(mlperf_model, benchmark), scenario
-                       ORDER BY CASE WHEN result_units IN ('Latency (ms)', 'min.') THEN result ELSE -result END, uid) AS rank
+                       ORDER BY CASE WHEN result_units IN ('Latency (ms)', 'Latency (s)', 'min.') THEN result ELSE -result END, uid) AS rank
               FROM results
               WHERE family || ' ' || round IN (SELECT unnest(?::VARCHAR[])) AND valid AND result IS NOT NULL
                 AND division = 'closed' AND NOT coalesce(inferred, false))
