@@ -137,3 +137,12 @@ def test_a_reading_command_on_a_missing_store_says_so(tmp_path):
     proc = run("find", "--db", str(tmp_path / "no" / "such.duckdb"), check=False)
     assert proc.returncode != 0 and "no store at" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "no").exists()  # nothing created by asking
+
+
+def test_tags_lists_the_vocabulary_with_counts(db):
+    listed = json.loads(run("tags", "--json", db=db).stdout)
+    assert listed["mlperf-inference"] >= listed["closed"] > 0 and "v3.0" in listed
+    only = json.loads(run("tags", "v4", "--json", db=db).stdout)
+    assert only and all("v4" in t for t in only)
+    rows = list(csv.DictReader(io.StringIO(run("find", "--tags", "v3.0", "-f", "csv", db=db).stdout)))
+    assert len(rows) == listed["v3.0"]

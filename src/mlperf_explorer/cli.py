@@ -560,6 +560,29 @@ def show(
 
 
 @app.command()
+def tags(
+    contains: Optional[str] = typer.Argument(None, help="Only tags containing this text."),
+    db: Optional[str] = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON ({tag: results})."),
+) -> None:
+    """Every tag `find --tags` knows, with how many results carry it."""
+    with _opened(db, read_only=True) as store:
+        known = store.known_tags()
+    rows = sorted((t, n) for t, n in known.items() if not contains or contains.lower() in t)
+    if as_json:
+        print(json.dumps(dict(rows), indent=2))
+        return
+    if not rows:
+        _fail(f"no tag contains {contains!r}" if contains else "no tags: the store is empty")
+    table = Table(header_style="bold")
+    table.add_column("tag")
+    table.add_column("results", justify="right")
+    for t, n in rows:
+        table.add_row(t, f"{n:,}")
+    out.print(table)
+
+
+@app.command()
 def status(
     db: Optional[str] = DbOption,
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
