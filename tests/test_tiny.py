@@ -8,15 +8,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 import mlperf_explorer
 from conftest import ROOT, unpacked
+from web_server import serving
 from mlperf_explorer.tiny.importer import find_system_json
 from mlperf_explorer.tiny.results import parse_results_txt
 
@@ -150,13 +148,10 @@ def test_parsers_and_system_lookup():
 
 
 def test_tiny_leaderboard_and_energy_chart_in_a_browser(tmp_path):
-    import shutil as _sh
-
     playwright_api = pytest.importorskip("playwright.sync_api")
-    uvicorn = pytest.importorskip("uvicorn")
-    from mlperf_explorer.web.app import create_app
+    pytest.importorskip("uvicorn")
 
-    chromium = _sh.which("chromium") or _sh.which("chromium-browser")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     db = str(tmp_path / "web.duckdb")  # a store of its own: the server opens it read-only
@@ -165,40 +160,25 @@ def test_tiny_leaderboard_and_energy_chart_in_a_browser(tmp_path):
     expected = store.find(where="family = 'tiny' and round = 'v1.1' and mlperf_model = 'ic' and has_power "
                                 "and result is not null", columns="uid").records()
     store.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                              "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(base + "/leaderboard?family=tiny&round=v1.1&model=ic")
-            rows = page.locator("#leaderboard tbody tr")
-            assert rows.count() >= 10
-            assert "inf./sec." in page.locator("#leaderboard").inner_text()
-            page.goto(base + "/charts?family=tiny&kind=scatter&x=power_result&y=result&round=v1.1&model=ic")
-            page.wait_for_selector("#chart[data-ready='1']")
-            drawn = page.evaluate("""() => document.getElementById('chart').data
-                .filter(t => t.name !== 'Pareto front' && t.name !== 'my runs').reduce((n, t) => n + t.x.length, 0)""")
-            assert drawn == len(expected) > 3
-            assert int(page.locator("#front-count").inner_text()) >= 1
-            shot = tmp_path / "tiny-energy.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            browser.close()
-    finally:
-        srv.should_exit = True
-        thread.join(5)
+    with serving(db) as base, playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                          "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(base + "/leaderboard?family=tiny&round=v1.1&model=ic")
+        rows = page.locator("#leaderboard tbody tr")
+        assert rows.count() >= 10
+        assert "inf./sec." in page.locator("#leaderboard").inner_text()
+        page.goto(base + "/charts?family=tiny&kind=scatter&x=power_result&y=result&round=v1.1&model=ic")
+        page.wait_for_selector("#chart[data-ready='1']")
+        drawn = page.evaluate("""() => document.getElementById('chart').data
+            .filter(t => t.name !== 'Pareto front' && t.name !== 'my runs').reduce((n, t) => n + t.x.length, 0)""")
+        assert drawn == len(expected) > 3
+        assert int(page.locator("#front-count").inner_text()) >= 1
+        shot = tmp_path / "tiny-energy.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        browser.close()
 
 
 def test_screenshot_script_knows_the_tiny_pages():

@@ -7,9 +7,6 @@ import csv
 import io
 import json
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -17,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 import mlperf_explorer
-from conftest import need, samples, unpacked
+from conftest import samples, unpacked
+from web_server import serving
 from mlperf_explorer.cli import app as cli
 
 pytest.importorskip("fastapi")
@@ -60,24 +58,8 @@ def web_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(web_db):
-    import uvicorn
-
-    from mlperf_explorer.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(web_db), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
+    with serving(web_db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import duckdb
 import pyarrow as pa
 
-from .annotations import Annotation, AnnotationError, append_jsonl, jsonl_path, new_annotation, read_jsonl
+from .annotations import CREATED_FORMAT, Annotation, AnnotationError, append_jsonl, jsonl_path, new_annotation, read_jsonl
 from .formats.tables import KINDS as TABLE_KINDS
 from .local import RunError
 from .query import derived
@@ -570,7 +570,7 @@ class Store:
         self.con.execute("BEGIN TRANSACTION")
         try:
             for a in items:
-                created = _dt.datetime.strptime(a.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+                created = _dt.datetime.strptime(a.created_at, CREATED_FORMAT)
                 self.con.execute("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?, ?)",
                                  [a.id, a.uid, a.report, a.note, a.status, a.by, created])
             self.con.execute("COMMIT")

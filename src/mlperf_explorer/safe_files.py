@@ -128,3 +128,14 @@ class TreeReader:
         if os.path.islink(path) and not self.inside(os.path.realpath(path)):
             return False
         return os.path.isfile(path)
+
+
+def subfolders(path: str) -> list[str]:
+    """The names of a folder's real subfolders, sorted, hidden ones left out. A link to a
+    folder is neither listed nor listed through: it could lead out of the tree."""
+    if os.path.islink(path):
+        return []
+    try:
+        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
+    except OSError:
+        return []

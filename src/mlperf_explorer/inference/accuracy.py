@@ -53,6 +53,12 @@ def _lenient(lines: list[str], metric: str, patterns: dict[str, str]) -> tuple[f
     return None, None
 
 
+def target_pairs(flat: list | None) -> list[tuple[str, float]]:
+    """`[metric, threshold, metric, threshold, ...]` (targets and upper limits) as pairs."""
+    flat = flat or []
+    return [(str(flat[i]), float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
+
+
 def parse_accuracy(
     data: bytes,
     target: list | None,
@@ -84,10 +90,8 @@ def parse_accuracy(
                     acc.metric = name
                     return acc
         return acc
-    pairs = [(target[i], float(target[i + 1])) for i in range(0, len(target) - 1, 2)]
-    limits = {}
-    if upper_limit:
-        limits = {upper_limit[i]: float(upper_limit[i + 1]) for i in range(0, len(upper_limit) - 1, 2)}
+    pairs = target_pairs(target)
+    limits = dict(target_pairs(upper_limit))
     lines = text.splitlines()
     for metric, _threshold in pairs:
         pattern = patterns.get(metric)

@@ -173,14 +173,13 @@ def _positive(value: Any) -> bool:
 class EndpointsAccuracy:
     value: float | None = None
     tokens_per_sample: float | None = None
-    samples: int | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
 def parse_endpoints_accuracy(data: bytes, path: str) -> EndpointsAccuracy:
     """The accuracy run's score: the first score of an `accuracy` data set (the value the
     official table prints), else `average_accuracy`; with its mean output length (tokens per
-    sample) and sample count where given."""
+    sample) where given."""
     out = EndpointsAccuracy()
     doc = _load_json(data, path, out.problems)
     if not doc:
@@ -191,8 +190,6 @@ def parse_endpoints_accuracy(data: bytes, path: str) -> EndpointsAccuracy:
     if chosen is not None:
         out.value = _number(chosen.get("score"))
         out.tokens_per_sample = _number(lookup(chosen, "output_sequence_lengths.avg"))
-        samples = _number(chosen.get("total_samples"))
-        out.samples = int(samples) if samples is not None else None
     else:
         out.value = _number(doc.get("average_accuracy"))
     if out.value is None:

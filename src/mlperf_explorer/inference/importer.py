@@ -19,9 +19,10 @@ from ..workers import parallel_map
 from ..systems import as_int, as_text, parse_system_json
 from ..units import Unit, selects
 from . import compliance as _compliance
-from .accuracy import Accuracy, parse_accuracy
+from .accuracy import Accuracy, parse_accuracy, target_pairs
 from .detail import parse_detail
-from .endpoints import compliance_test_of_audit, parse_audit, parse_endpoints_accuracy, parse_endpoints_run
+from .endpoints import (ACCURACY_FILE, CONFIG_FILES, SUMMARY_FILE, compliance_test_of_audit, parse_audit, parse_endpoints_accuracy,
+                        parse_endpoints_run)
 from .layout import ResultFiles, SystemDir, list_systems, model_mappings, walk_system
 from .nameplate import design_power_watts, parse_nameplate, parse_private_id
 from .official import Official, official_endpoints_result, official_result
@@ -101,8 +102,8 @@ class SystemExtras:
 def _endpoints_run(files: dict[str, str], rf: ResultFiles, scenario: str, mlperf_model: str, rules: RoundRules,
                    load: Callable[[str], bytes | None], problems: list[Problem]) -> tuple[dict[str, Any], Official]:
     """An endpoints-harness performance run: its values as loadgen keys and its result."""
-    spath = files["result_summary.json"]
-    cpath = rf.files.get("config.yaml") or rf.files.get("config.yml") or f"{rf.location}/config.yaml"
+    spath = files[SUMMARY_FILE]
+    cpath = next((rf.files[n] for n in CONFIG_FILES if n in rf.files), f"{rf.location}/{CONFIG_FILES[0]}")
     summary = load(spath)
     config = load(cpath) if cpath in rf.files.values() else None
     parsed = parse_endpoints_run(summary, config, spath, cpath)
@@ -160,9 +161,9 @@ def build_result(
         files = rf.runs[run]
         spath = files.get("mlperf_log_summary.txt")
         detail: dict[str, Any] = {}
-        if spath is None and "result_summary.json" in files:
+        if spath is None and SUMMARY_FILE in files:
             endpoints = True
-            spath = files["result_summary.json"]
+            spath = files[SUMMARY_FILE]
             values, off = _endpoints_run(files, rf, scenario, mlperf_model, rules, load, problems)
             # The harness logs no validity: a complete run without failed samples.
             detail = {"_errors": ["samples failed"]} if values.get("_failed") else {}
@@ -220,8 +221,8 @@ def build_result(
     # Accuracy
     acc = None
     apath = rf.accuracy.get("accuracy.txt")
-    if endpoints and "accuracy_results.json" in rf.accuracy:
-        acc = _endpoints_accuracy(rf.accuracy["accuracy_results.json"], mlperf_model, scenario, rules, load, problems)
+    if endpoints and ACCURACY_FILE in rf.accuracy:
+        acc = _endpoints_accuracy(rf.accuracy[ACCURACY_FILE], mlperf_model, scenario, rules, load, problems)
     elif apath:
         data = load(apath)
         if data is not None:
@@ -233,7 +234,7 @@ def build_result(
             if not acc.has_hash and rules.round != "v0.5" and data.strip():
                 problems.append(Problem(apath, "no hash= line (truncated?); the official checker requires one"))
     else:
-        missing = "accuracy_results.json" if endpoints else "accuracy.txt"
+        missing = ACCURACY_FILE if endpoints else "accuracy.txt"
         problems.append(Problem(f"{loc}/accuracy/{missing}", "missing"))
 
     # Power
@@ -375,17 +376,15 @@ def _endpoints_accuracy(path: str, mlperf_model: str, scenario: str, rules: Roun
     parsed = parse_endpoints_accuracy(data, path)
     problems.extend(parsed.problems)
     acc = Accuracy(value=parsed.value)
-    target = rules.accuracy_target(mlperf_model, scenario)
-    if target and len(target) >= 2:
-        acc.metric, acc.target = str(target[0]), float(target[1])
+    thresholds = target_pairs(rules.accuracy_target(mlperf_model, scenario))
+    if thresholds:
+        acc.metric, acc.target = thresholds[0]
         if acc.value is not None:
             acc.values[acc.metric] = acc.value
         if parsed.tokens_per_sample is not None:
             acc.values["TOKENS_PER_SAMPLE"] = parsed.tokens_per_sample
-        thresholds = [(target[i], float(target[i + 1])) for i in range(0, len(target) - 1, 2)]
         checked = [(m, t) for m, t in thresholds if m in acc.values]
-        limit = rules.accuracy_upper_limit(mlperf_model) or []
-        limits = [(limit[i], float(limit[i + 1])) for i in range(0, len(limit) - 1, 2)]
+        limits = target_pairs(rules.accuracy_upper_limit(mlperf_model))
         acc.passed = acc.value is not None and all(acc.values[m] >= t for m, t in checked) and all(
             acc.values[m] <= t for m, t in limits if m in acc.values)
     return acc
@@ -393,9 +392,8 @@ def _endpoints_accuracy(path: str, mlperf_model: str, scenario: str, rules: Roun
 
 def _test01_delta(paths: tuple[str, str], mlperf_model: str, scenario: str, rules: RoundRules,
                   load: Callable[[str], bytes | None]) -> bool:
-    target = rules.accuracy_target(mlperf_model, scenario) or []
-    metrics = [(str(target[i]), rules.accuracy_patterns.get(str(target[i]), "")) for i in range(0, len(target) - 1, 2)]
-    metrics = [(name, pattern) for name, pattern in metrics if pattern]
+    metrics = [(name, rules.accuracy_patterns[name]) for name, _ in target_pairs(rules.accuracy_target(mlperf_model, scenario))
+               if name in rules.accuracy_patterns]
     baseline, compliance = load(paths[0]), load(paths[1])
     if baseline is None or compliance is None:
         return False

@@ -48,6 +48,11 @@ def _num(values: dict[str, Any], key: str | None) -> float | None:
     return float(v)
 
 
+def _latency(ns: float, seconds: bool) -> float:
+    """A latency logged in ns, as published: ms, or s for text-to-video."""
+    return ns / NS_PER_MS / (MS_PER_S if seconds else 1.0)
+
+
 def _units(folder_scenario: str, metric: str | None, legacy_ms: bool, seconds: bool = False) -> str:
     """Our unit for the value: what it measures (tokens per second where the metric counts
     tokens, whatever label the official table gives it)."""
@@ -88,9 +93,7 @@ def official_result(values: dict[str, Any], folder_scenario: str, mlperf_model: 
         return Official(None, units, official_units, metric, log_scenario, False,
                         f"no {metric} in the run's logs")
     if log_scenario == "SingleStream" or (log_scenario == "MultiStream" and not rules.legacy_multistream):
-        value /= NS_PER_MS
-        if seconds:
-            value /= MS_PER_S
+        value = _latency(value, seconds)
     inferred = False
     if folder_scenario != log_scenario:
         inferred_value, metric_used = _infer(values, folder_scenario, log_scenario, rules)
@@ -121,9 +124,7 @@ def official_endpoints_result(values: dict[str, Any], folder_scenario: str, mlpe
         return Official(None, units, official_units, metric, log_scenario, False,
                         f"no {metric} in the run's result summary")
     if folder_scenario in ("SingleStream", "MultiStream"):
-        value /= NS_PER_MS
-        if seconds:
-            value /= MS_PER_S
+        value = _latency(value, seconds)
     return Official(value, units, official_units, metric, log_scenario, False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..safe_files import TreeReader
+from ..safe_files import TreeReader, subfolders
 
 _ROUND = re.compile(r"(?<![\d.])v?(\d{1,2})\.(\d{1,2})(?:\.\d+)?(?![\d])")
 _NAMED = re.compile(r"(inference|training|hpc)[_-]results[_-]v(\d+\.\d+)", re.I)
@@ -82,10 +82,7 @@ def detect_family(root: str) -> str | None:
 
 
 def _subdirs(path: str) -> list[str]:
-    try:
-        return [e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
-    except OSError:
-        return []
+    return [os.path.join(path, name) for name in subfolders(path)]
 
 
 def _has_training_logs(results: str) -> bool:

@@ -21,9 +21,6 @@ import pyarrow.compute as pc
 
 from ..records import escape_text
 
-INT32 = (-(2**31), 2**31 - 1)
-
-
 def _fit(value: Any, arrow_type: pa.DataType) -> tuple[Any, str | None]:
     """(value the column can hold, why it was changed or None)."""
     if value is None:

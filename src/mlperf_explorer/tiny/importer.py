@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..records import Batch, Problem, make_uid
-from ..safe_files import TreeReader
+from ..safe_files import TreeReader, subfolders
 from ..systems import as_text, parse_system_json
 from ..units import Unit, selects
 from ..workers import parallel_map
@@ -44,25 +44,16 @@ class TinyResult:
         return "/".join((self.division, self.submitter, "results", *self.parts))
 
 
-def _dirs(path: str) -> list[str]:
-    if os.path.islink(path):
-        return []
-    try:
-        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
-    except OSError:
-        return []
-
-
 def _is_result(path: str) -> bool:
-    return any(d.lower() in RUN_KINDS for d in _dirs(path))
+    return any(d.lower() in RUN_KINDS for d in subfolders(path))
 
 
 def list_units(root: str) -> list[tuple[str, str, str]]:
     """(division, submitter, first folder under results): the unit of parallel work."""
     out = []
-    for div in _dirs(root):
-        for sub in _dirs(os.path.join(root, div)):
-            for first in _dirs(os.path.join(root, div, sub, "results")):
+    for div in subfolders(root):
+        for sub in subfolders(os.path.join(root, div)):
+            for first in subfolders(os.path.join(root, div, sub, "results")):
                 out.append((div, sub, first))
     return out
 
@@ -76,7 +67,7 @@ def walk_unit(root: str, div: str, sub: str, first: str) -> list[TinyResult]:
         if _is_result(path):
             found.append(TinyResult(div, sub, parts))
         elif len(parts) < MAX_DEPTH:
-            stack.extend(parts + (d,) for d in reversed(_dirs(path)))
+            stack.extend(parts + (d,) for d in reversed(subfolders(path)))
     return sorted(found, key=lambda r: r.parts)
 
 
@@ -298,7 +289,7 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[dict], int]
                     problems.append(Problem(rel, f"cannot read: {exc.strerror or exc}"))
             systems[system] = desc
         path = os.path.join(root, tr.location)
-        kinds = {d.lower(): d for d in _dirs(path) if d.lower() in RUN_KINDS}
+        kinds = {d.lower(): d for d in subfolders(path) if d.lower() in RUN_KINDS}
         files += len(kinds)
         try:
             record, rruns, probs = build_result(tr, round_name, systems[system], reader.read, kinds, ref)
@@ -331,10 +322,10 @@ def parse_round(root: str, round_name: str, ref: str = "main", workers: int | No
 
 def looks_like_tiny(root: str) -> bool:
     """A DIVISION/SUBMITTER/results tree whose result folders hold results.txt runs."""
-    for div in _dirs(root):
-        for sub in _dirs(os.path.join(root, div)):
+    for div in subfolders(root):
+        for sub in subfolders(os.path.join(root, div)):
             results = os.path.join(root, div, sub, "results")
-            for first in _dirs(results)[:3]:
+            for first in subfolders(results)[:3]:
                 stack = [os.path.join(results, first)]
                 for _ in range(MAX_DEPTH):
                     nxt = []
@@ -343,6 +334,6 @@ def looks_like_tiny(root: str) -> bool:
                         # Tiny: inference harnesses write those too)
                         if any(os.path.isfile(os.path.join(p, kind, "results.txt")) for kind in RUN_KINDS):
                             return True
-                        nxt += [os.path.join(p, d) for d in _dirs(p) if d.lower() not in RUN_KINDS]
+                        nxt += [os.path.join(p, d) for d in subfolders(p) if d.lower() not in RUN_KINDS]
                     stack = nxt[:50]
     return False

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from ..records import Batch, Problem, make_uid, total_accelerators
-from ..safe_files import TreeReader
+from ..safe_files import TreeReader, subfolders
 from ..workers import parallel_map
 from ..units import Unit, selects
 from ..systems import as_int, as_text, parse_system_json
@@ -40,16 +40,6 @@ class BenchmarkDir:
     location: str  # repo-relative benchmark folder
     system_json: str | None  # repo-relative description, if any
     scaling: str | None = None  # HPC: "strong" or "weak"
-
-
-def _dirs(path: str) -> list[str]:
-    """Real subfolders (links to folders are not followed, nor listed through)."""
-    if os.path.islink(path):
-        return []
-    try:
-        return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
-    except OSError:
-        return []
 
 
 def _has_result_logs(path: str) -> bool:
@@ -85,20 +75,20 @@ def list_benchmarks(root: str, family: str) -> list[BenchmarkDir]:
             org, submission = parts[1], "/".join(parts[2:-1])
             for system in sorted(dirnames):
                 entry = f"{rel}/{system}/entry.json"
-                for bench in _dirs(os.path.join(dirpath, system)):
+                for bench in subfolders(os.path.join(dirpath, system)):
                     out.append(BenchmarkDir(org, f"{submission}/{system}", bench, f"{rel}/{system}/{bench}",
                                             entry if _reader(root).is_file(entry) else None))
             dirnames[:] = []
         return out
-    for sub in _dirs(root):
-        for system in _dirs(os.path.join(root, sub, "results")):
+    for sub in subfolders(root):
+        for system in subfolders(os.path.join(root, sub, "results")):
             sys_json = f"{sub}/systems/{system}.json"
             sys_json = sys_json if os.path.lexists(os.path.join(root, sys_json)) else None
             sys_path = os.path.join(root, sub, "results", system)
-            children = _dirs(sys_path)
+            children = subfolders(sys_path)
             if family == "hpc" and any(c in ("strong", "weak") for c in children):
                 for scaling in ("strong", "weak"):
-                    for bench in _dirs(os.path.join(sys_path, scaling)):
+                    for bench in subfolders(os.path.join(sys_path, scaling)):
                         out.append(BenchmarkDir(sub, system, bench, f"{sub}/results/{system}/{scaling}/{bench}", sys_json, scaling))
             else:
                 # HPC v0.7 had time-to-train (strong scaling) results only, without the folder.
