@@ -55,7 +55,7 @@ def summarizer_scores(tree: Path, family: str, round_name: str) -> tuple[dict, f
                 continue
             if header is None or len(row) != len(header):
                 continue
-            rec = dict(zip(header, row))
+            rec = dict(zip(header, row, strict=False))
             url = rec.get("details_url", "")
             parts = url.split("/")
             if len(parts) < 3:

@@ -46,7 +46,8 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, (url, r.status_code)
         times.sort()
-        print(f"  {name:<28} p50 {statistics.median(times):6.1f} ms  p95 {times[int(len(times) * 0.95) - 1]:6.1f} ms  {len(r.content):>9,} bytes")
+        p95 = times[int(len(times) * 0.95) - 1]
+        print(f"  {name:<28} p50 {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms  {len(r.content):>9,} bytes")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ import argparse
 import asyncio
 import os
 import socket
-import subprocess
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -63,7 +63,8 @@ def main() -> None:
         port = s.getsockname()[1]
     # The server in a process of its own, as `mlperf-explorer serve` runs it (the clients here
     # must not share its interpreter lock).
-    server = subprocess.Popen([sys.executable, "-c", "import sys; from mlperf_explorer.cli import main; sys.argv[0] = 'mlperf-explorer'; main()",
+    launch = "import sys; from mlperf_explorer.cli import main; sys.argv[0] = 'mlperf-explorer'; main()"
+    server = subprocess.Popen([sys.executable, "-c", launch,
                                "serve", "--db", args.store, "--port", str(port)],
                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, stderr=subprocess.DEVNULL)
     for _ in range(200):

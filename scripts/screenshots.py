@@ -30,8 +30,9 @@ PAGES = {
 
 
 def build_store(path: str) -> None:
-    import mlperf_explorer
     from conftest import samples, unpacked
+
+    import mlperf_explorer
 
     with mlperf_explorer.open_store(path) as store:
         for r in ("v3.0", "v4.1", "v5.1"):

@@ -37,9 +37,8 @@ def unpack_cached(archive: Path, cache: Path) -> Path:
     else:  # pragma: no cover - GNU tar is on every supported machine
         import zstandard
 
-        with open(archive, "rb") as fh:
-            with tarfile.open(fileobj=zstandard.ZstdDecompressor().stream_reader(fh), mode="r|") as tf:
-                tf.extractall(tmp, filter="data")
+        with open(archive, "rb") as fh, tarfile.open(fileobj=zstandard.ZstdDecompressor().stream_reader(fh), mode="r|") as tf:
+            tf.extractall(tmp, filter="data")
     tmp.rename(dest)
     marker.touch()
     return dest

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import samples
 
 EXE = [sys.executable, "-m", "mlperf_explorer.cli"]

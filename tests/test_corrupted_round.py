@@ -4,13 +4,13 @@ touched is identical to the clean import, and each damaged file is named by a wa
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 from pathlib import Path
 
-import mlperf_explorer
 from conftest import unpacked
+
+import mlperf_explorer
 
 READ = ("mlperf_log_summary.txt", "mlperf_log_detail.txt", "accuracy.txt", "spl.txt")
 COLUMNS = "uid,location,result,result_units,valid,accuracy,power_result,inferred,system_name,compliance_pass"

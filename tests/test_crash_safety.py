@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
+from conftest import samples, unpacked
 
 import mlperf_explorer
-from conftest import samples, unpacked
 
 ROOT = Path(__file__).resolve().parent.parent
 

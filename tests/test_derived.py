@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import reference_tables as rt
+from conftest import samples
 from typer.testing import CliRunner
 
 import mlperf_explorer
-import reference_tables as rt
-from conftest import samples
 from mlperf_explorer.cli import app
 
 

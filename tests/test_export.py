@@ -3,23 +3,20 @@ read back by DuckDB and pyarrow, CSV/JSON Lines, and the README's Python example
 
 from __future__ import annotations
 
-import glob
 import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 import pytest
+import reference_tables as rt
+from conftest import CORPUS, REFERENCE, need, samples
+from test_inference_rounds import KNOWN_DIFFERENCES
 from typer.testing import CliRunner
 
 import mlperf_explorer
-import reference_tables as rt
-from conftest import CORPUS, REFERENCE, need, samples
 from mlperf_explorer.cli import app
-from test_inference_rounds import KNOWN_DIFFERENCES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,6 +121,6 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     for code in blocks:
         code = code.replace("../shared/corpus", str(CORPUS))
         namespace: dict = {}
-        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+        exec(compile(code, "README.md", "exec"), namespace)
         assert namespace.get("store") is not None
     assert (tmp_path / "results.duckdb").exists()

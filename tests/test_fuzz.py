@@ -4,14 +4,11 @@ exception. benchmarks/fuzz_campaign.py runs the same targets on 10^5 inputs."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import CORPUS
+from fuzz_targets import TARGETS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import CORPUS
-from mlperf_explorer.fuzz_targets import TARGETS
 
 SEEDS = {
     "mlperf_log_summary.txt": "samples/inference/v3.0/**/performance/run_1/mlperf_log_summary.txt",

@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import samples
 from typer.testing import CliRunner
 
 import mlperf_explorer
-from conftest import samples
 from mlperf_explorer.cli import app
 from mlperf_explorer.sources.git import GitError, check_url
 
@@ -183,7 +183,7 @@ def test_hostile_urls_are_refused():
 
 @pytest.mark.parametrize("case", ["unreachable", "not-results", "bad-ref"])
 def test_bad_git_sources_fail_in_one_line_and_leave_the_store(repo, tmp_path, case):
-    work, bare = repo
+    _work, bare = repo
     db = str(tmp_path / "s.duckdb")
     with mlperf_explorer.open_store(db) as store:
         store.import_source(f"file://{bare}")
@@ -212,7 +212,7 @@ def test_bad_git_sources_fail_in_one_line_and_leave_the_store(repo, tmp_path, ca
 
 
 def test_sources_list_and_remove(repo, tmp_path):
-    work, bare = repo
+    _work, bare = repo
     db = str(tmp_path / "s.duckdb")
     runner = CliRunner()
     assert runner.invoke(app, ["import", "--db", db, "--quiet", f"file://{bare}"]).exit_code == 0
@@ -231,7 +231,7 @@ def test_sources_list_and_remove(repo, tmp_path):
 def test_a_credential_in_the_url_is_never_stored_or_printed(repo, tmp_path):
     """git ignores a user:password part on file:// URLs, so the clone works and we can check
     where the secret could have gone: the store, the clone's config, the messages."""
-    work, bare = repo
+    _work, bare = repo
     secret = "s3cr3t-token"
     url = f"file://user:{secret}@{bare}"
     with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:

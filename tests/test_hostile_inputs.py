@@ -19,11 +19,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import samples
 
 import mlperf_explorer
-from conftest import samples
 from mlperf_explorer.safe_files import TreeReader, UnsafeFile
 from mlperf_explorer.sources import EXTRACT_PREFIX, remove_stale_extractions
+from mlperf_explorer.store.database import cursor
 
 MARKER = "SECRET-OUTSIDE-THE-TREE"
 SYSTEM = "8xMI325x_2xEPYC-9655"
@@ -49,7 +50,8 @@ def _everything(db: Path) -> tuple[str, list[dict], list[dict]]:
     try:
         rows = store.find(columns="*").records()
         warnings = store.warnings()
-        systems = store._cursor().sql("SELECT * FROM systems").fetchall()
+        with cursor(store.con) as cur:
+            systems = cur.sql("SELECT * FROM systems").fetchall()
     finally:
         store.close()
     return json.dumps([rows, systems], default=str), rows, warnings

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, samples
 from reference_tables import checker_power
+
 from mlperf_explorer.inference.accuracy import parse_accuracy
 from mlperf_explorer.inference.compliance import combine, compliance_test, parse_verify
 from mlperf_explorer.inference.detail import parse_detail
@@ -256,6 +256,6 @@ def test_power_window_edges_and_bad_lines():
 
 def test_timestamps():
     assert timestamp_seconds("02-16-2022 13:50:46.034") == pytest.approx(
-        datetime.datetime(2022, 2, 16, 13, 50, 46, 34000, tzinfo=datetime.timezone.utc).timestamp())
+        datetime.datetime(2022, 2, 16, 13, 50, 46, 34000, tzinfo=datetime.UTC).timestamp())
     assert timestamp_seconds("garbage") is None
     assert timestamp_seconds("13-45-2022 00:00:00.000") is None

@@ -9,14 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
-
 import reference_tables as rt
 from conftest import INFERENCE_ROUNDS, REFERENCE, need
 
 # Differences from the official tables that are not ours to fix, each with its reason.
 KNOWN_DIFFERENCES = {
     # Our value is what the checker's own algorithm gives on the published spl.txt and detail
-    # log (test_power_matches_the_checkers_algorithm recomputes it independently); the CM
+    # log (test_the_known_power_difference_is_the_checkers_own_arithmetic recomputes it); the CM
     # table, built from the submission repository, differs by 0.04%.
     ("closed/NVIDIA/results/Xavier_NX_TRT_MaxQ/3d-unet-99/Offline", "Watts"),
     ("closed/NVIDIA/results/Xavier_NX_TRT_MaxQ/3d-unet-99.9/Offline", "Watts"),
@@ -111,7 +110,7 @@ def test_the_known_power_difference_is_the_checkers_own_arithmetic(rounds, round
     the checker's method (datetime parsing, strict window, positive samples) gives our value."""
     loc = "closed/NVIDIA/results/Xavier_NX_TRT_MaxQ/3d-unet-99/Offline"
     expected, _ = rt.checker_power(round_dir("v2.0") / loc / "performance" / "run_1")
-    row = [r for r in rounds.rows("v2.0", "location,power_result") if r["location"] == loc][0]
+    row = next(r for r in rounds.rows("v2.0", "location,power_result") if r["location"] == loc)
     assert row["power_result"] == pytest.approx(expected, rel=1e-12)
     official = rt.checker_table(str(need(REFERENCE / "official" / "inference_v2.0_results.csv")))[(loc, "Watts")]
     assert abs(expected - official) / official < 1e-3  # close, but not within 1e-4

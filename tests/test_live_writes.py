@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import samples, unpacked
 
 import mlperf_explorer
-from conftest import samples, unpacked
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,14 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import unpacked
 from typer.testing import CliRunner
 
 import mlperf_explorer
-from conftest import samples, unpacked
 from mlperf_explorer.cli import app
 
 pytest.importorskip("mlperf_loadgen")
-from loadgen_runs import run_loadgen  # noqa: E402
+from loadgen_runs import run_loadgen
 
 
 @pytest.fixture(scope="module")

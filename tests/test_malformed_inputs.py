@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import samples
 
 import mlperf_explorer
-from conftest import samples
 
 ROUND = "v3.0"
 
@@ -82,7 +82,7 @@ def test_a_damaged_summary_is_a_warning(tree, tmp_path, clean, damage):
     _, clean_rows, _ = clean
     victim = perf_summaries(tree)[0]
     rel = victim.relative_to(tree).as_posix()
-    report, rows, warnings = damage_and_import(tree, tmp_path, victim, damage(victim.read_bytes()))
+    _report, rows, warnings = damage_and_import(tree, tmp_path, victim, damage(victim.read_bytes()))
     assert_others_intact(clean_rows, rows, _location(victim, tree))
     if damage(b"Scenario") == b"":
         assert any(w["path"] == rel for w in warnings), warnings

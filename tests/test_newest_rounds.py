@@ -14,9 +14,9 @@ import json
 import shutil
 
 import pytest
+from conftest import REFERENCE, need, samples
 
 import mlperf_explorer
-from conftest import REFERENCE, need, samples
 from mlperf_explorer.inference.compliance import parse_verify, within_test01_delta
 from mlperf_explorer.inference.endpoints import lookup, parse_endpoints_run
 from mlperf_explorer.inference.nameplate import parse_nameplate, sum_design_power

@@ -6,9 +6,9 @@ import shutil
 
 import duckdb
 import pytest
+from conftest import samples
 
 import mlperf_explorer
-from conftest import samples
 from mlperf_explorer.query.expr import ExpressionError, compile_expression
 from mlperf_explorer.query.find import parse_tags
 

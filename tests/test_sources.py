@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, need, samples
 
 import mlperf_explorer
-from conftest import CORPUS, need, samples
 from mlperf_explorer.sources import SourceError, prepare
 from mlperf_explorer.sources.archive import ArchiveError, extract_results, safe_member_path
 from mlperf_explorer.sources.detect import detect_round, normalise_round
@@ -82,37 +82,31 @@ def test_round_from_readme(tmp_path):
 def test_unknown_round_asks_for_round(tmp_path):
     dest = tmp_path / "checkout"
     shutil.copytree(samples("inference", "v3.0"), dest)
-    with pytest.raises(SourceError, match="--round"):
-        with prepare(str(dest)):
-            pass
+    with pytest.raises(SourceError, match="--round"), prepare(str(dest)):
+        pass
 
 
 def test_not_results_is_one_clear_error(tmp_path):
     (tmp_path / "random").mkdir()
     (tmp_path / "random" / "file.txt").write_text("hello")
-    with pytest.raises(SourceError, match="not an MLPerf results tree"):
-        with prepare(str(tmp_path / "random"), round_name="v3.0"):
-            pass
-    with pytest.raises(SourceError, match="no such file"):
-        with prepare(str(tmp_path / "missing")):
-            pass
+    with pytest.raises(SourceError, match="not an MLPerf results tree"), prepare(str(tmp_path / "random"), round_name="v3.0"):
+        pass
+    with pytest.raises(SourceError, match="no such file"), prepare(str(tmp_path / "missing")):
+        pass
     (tmp_path / "notes.txt").write_text("x")
-    with pytest.raises(SourceError, match="not a folder, a git repository, a results table"):
-        with prepare(str(tmp_path / "notes.txt")):
-            pass
+    with pytest.raises(SourceError, match="not a folder, a git repository, a results table"), prepare(str(tmp_path / "notes.txt")):
+        pass
 
 
 def test_corrupt_archive_is_an_error_not_a_crash(tmp_path):
     bad = tmp_path / "v3.0.tar.zst"
     bad.write_bytes(b"\x28\xb5\x2f\xfd" + os.urandom(2000))
-    with pytest.raises(SourceError):
-        with prepare(str(bad)):
-            pass
+    with pytest.raises(SourceError), prepare(str(bad)):
+        pass
     bad_zip = tmp_path / "v3.0.zip"
     bad_zip.write_bytes(b"PK\x03\x04 not really")
-    with pytest.raises(SourceError):
-        with prepare(str(bad_zip)):
-            pass
+    with pytest.raises(SourceError), prepare(str(bad_zip)):
+        pass
 
 
 def test_member_paths_cannot_escape():

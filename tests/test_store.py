@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import samples
 
 import mlperf_explorer
-from conftest import samples
 from mlperf_explorer.store import database
 
 
@@ -124,7 +124,7 @@ def test_a_store_from_an_older_version_opens_read_only(tmp_path, v30):
         store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with mlperf_explorer.open_store(db, read_only=True) as store:
         assert store.find(columns="uid").records() == before
-        assert store.annotations() == [] and [m.name for m in store.metrics()][0] == "perf_per_watt"
+        assert store.annotations() == [] and next(m.name for m in store.metrics()) == "perf_per_watt"
         import pyarrow as pa
 
         sneaky = pa.table({"x": [1]})  # noqa: F841 - a Python variable a query could name

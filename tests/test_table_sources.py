@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import glob
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import samples
+from reference_tables import final_report, our_values, submitter_summaries
 from typer.testing import CliRunner
 
 import mlperf_explorer
-from conftest import samples
 from mlperf_explorer.cli import app
-from reference_tables import final_report, our_values, submitter_summaries
 
 
 def table_values(store) -> dict[tuple[str, str], float]:

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-import mlperf_explorer
 from conftest import ROOT, unpacked
 from web_server import serving
+
+import mlperf_explorer
 from mlperf_explorer.tiny.importer import find_system_json
 from mlperf_explorer.tiny.results import parse_results_txt
 

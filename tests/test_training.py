@@ -5,17 +5,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REFERENCE, need, samples
 
 import mlperf_explorer
-from conftest import REFERENCE, need, samples
 from mlperf_explorer.training.mllog import parse_log
-from mlperf_explorer.training.rules import Target, TrainingRules
+from mlperf_explorer.training.rules import TrainingRules
 from mlperf_explorer.training.scoring import RunFacts, olympic_score, run_facts
 
 TRAINING_ROUNDS = ["v0.5", "v0.6", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1"]

@@ -1,6 +1,25 @@
-"""mlperf-explorer: MLPerf results repositories in, one queryable store out."""
+"""mlperf-explorer: MLPerf results repositories in, one queryable store out.
 
-from .api import AnnotationError, ExpressionError, RunError, ImportReport, ResultSet, SourceError, Store, open_store
+The Python API is `open_store()` and the `Store` it returns; see `api.py`."""
 
-__version__ = "0.1.0"
-__all__ = ["AnnotationError", "RunError", "open_store", "Store", "ResultSet", "ImportReport", "SourceError", "ExpressionError", "__version__"]
+from importlib.metadata import PackageNotFoundError, version
+
+from .api import (
+    AnnotationError,
+    ExpressionError,
+    ImportReport,
+    MissingExtra,
+    ResultSet,
+    RunError,
+    SourceError,
+    Store,
+    open_store,
+)
+
+try:
+    __version__ = version("mlperf-explorer")  # one source: pyproject.toml
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["AnnotationError", "ExpressionError", "ImportReport", "MissingExtra", "ResultSet", "RunError", "SourceError",
+           "Store", "__version__", "open_store"]

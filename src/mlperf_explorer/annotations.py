@@ -13,8 +13,12 @@ import datetime as _dt
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Store
 
 STATUSES = ("reproduced", "failed", "partial")
 CREATED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -47,7 +51,7 @@ def new_annotation(uid: str, report: str | None = None, note: str | None = None,
     for label, text in (("report", report), ("note", note), ("by", by)):
         if text is not None and len(text) > 10000:
             raise AnnotationError(f"{label} is longer than 10,000 characters")
-    created = (now or _dt.datetime.now(_dt.timezone.utc)).strftime(CREATED_FORMAT)
+    created = (now or _dt.datetime.now(_dt.UTC)).strftime(CREATED_FORMAT)
     ident = hashlib.sha1("|".join((uid, report or "", note or "", status or "", by or "", created)).encode()).hexdigest()[:16]
     return Annotation(ident, uid, report, note, status, by, created)
 
@@ -66,7 +70,7 @@ def from_dict(d: dict[str, Any], where: str) -> Annotation:
         raise AnnotationError(f"{where}: created_at {a.created_at[:40]!r} is not a time like "
                               "2026-01-31T12:00:00Z") from None
     if when.tzinfo is not None:
-        when = when.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(_dt.UTC).replace(tzinfo=None)
     a.created_at = when.strftime(CREATED_FORMAT)
     for name in ("id", "uid", "report", "note", "status", "by"):
         value = getattr(a, name)
@@ -109,3 +113,67 @@ def read_jsonl(path: str) -> list[Annotation]:
                 raise AnnotationError(f"{path}:{lineno}: not an annotation object")
             out.append(from_dict(d, f"{path}:{lineno}"))
     return out
+
+
+# ---- in the store ---------------------------------------------------------------------
+
+def annotate(store: Store, uid: str, report: str | None = None, note: str | None = None, status: str | None = None,
+             by: str | None = None) -> Annotation:
+    """See `Store.annotate`."""
+    if store.get(uid) is None:
+        raise AnnotationError(f"no result with uid {uid!r}")
+    if report and "://" not in report and os.path.isfile(os.path.expanduser(report)):
+        report = "file://" + os.path.abspath(os.path.expanduser(report))
+    a = new_annotation(uid, report, note, status, by)
+    _store(store, [a])
+    path = jsonl_path(store.path)
+    if path:
+        append_jsonl(path, [a])
+    return a
+
+
+def listed(store: Store, uid: str | None = None) -> list[dict[str, Any]]:
+    """Annotations (of one result, or all), oldest first."""
+    from .store.database import cursor
+
+    created = "strftime(created_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS created_at"
+    sql = f'SELECT id, uid, report, note, status, "by", {created} FROM annotations'
+    sql += (" WHERE uid = ?" if uid else "") + " ORDER BY created_at, id"
+    with cursor(store.con) as cur:
+        return cur.sql(sql, params=[uid] if uid else None).to_arrow_table().to_pylist()
+
+
+def export_file(store: Store, path: str) -> int:
+    """Write every annotation to a JSON Lines file; returns how many."""
+    rows = listed(store)
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def import_file(store: Store, path: str) -> int:
+    """Merge a JSON Lines file of annotations (ids already present are skipped)."""
+    incoming = read_jsonl(path)
+    have = {r["id"] for r in listed(store)}
+    new = [a for a in incoming if a.id not in have]
+    _store(store, new)
+    mine = jsonl_path(store.path)
+    if mine and new and os.path.abspath(mine) != os.path.abspath(path):
+        append_jsonl(mine, new)
+    return len(new)
+
+
+def _store(store: Store, items: list[Annotation]) -> None:
+    """All or nothing: a failure leaves the store's annotations as they were."""
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for a in items:
+            created = _dt.datetime.strptime(a.created_at, CREATED_FORMAT)
+            con.execute("INSERT OR REPLACE INTO annotations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [a.id, a.uid, a.report, a.note, a.status, a.by, created])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

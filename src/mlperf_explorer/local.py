@@ -13,18 +13,20 @@ import datetime as _dt
 import json
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .annotations import Annotation
+    from .api import Store
 
 from .inference.importer import build_result
-from .records import make_uid
 from .inference.layout import ResultFiles
 from .inference.rules import SCENARIOS, known_rounds, rules_for
 from .inference.summary import parse_summary
 from .query.expr import literal as lit
-from .records import LOWER_IS_BETTER, Batch, Problem, round_key
+from .records import LOWER_IS_BETTER, Batch, Problem, make_uid, round_key
 from .systems import parse_system_json
-from .training.importer import RESULT_FILE, build_benchmark
-from .training.importer import BenchmarkDir
+from .training.importer import RESULT_FILE, BenchmarkDir, build_benchmark
 from .training.mllog import parse_log
 from .training.rules import benchmark_name, known_training_rounds
 
@@ -159,14 +161,14 @@ def batch(record: dict, runs: list[dict], problems: list[Problem]) -> Batch:
 
 # ---- ranking ----------------------------------------------------------------------------
 
-def rank(store, name: str, round_name: str | None = None, division: str | None = "closed") -> dict[str, Any]:
+def rank(store: Store, name: str, round_name: str | None = None, division: str | None = "closed") -> dict[str, Any]:
     """Where a local run stands among the published results of its benchmark and scenario."""
     mine = store.find(where=f"family = 'local' and system = {lit(name)}", columns="*").records()
     if not mine:
         raise RunError(f"no local run named {name!r} (see `mlperf-explorer run list`)")
     me = mine[0]
     family = "training" if me["result_units"] == "min." else "inference"
-    key = me.get("mlperf_model") or me.get("benchmark")
+    key = str(me.get("mlperf_model") or me.get("benchmark") or "")
     where = (f"family = {lit(family)} and coalesce(mlperf_model, benchmark) = {lit(key)} and valid "
              f"and result is not null and result_units = {lit(me['result_units'])}")
     if me.get("scenario") and family == "inference":
@@ -205,7 +207,7 @@ def rank(store, name: str, round_name: str | None = None, division: str | None =
     return out
 
 
-def link(store, name: str, uid: str, tolerance: float = 0.05):
+def link(store: Store, name: str, uid: str, tolerance: float = 0.05) -> tuple[Annotation, float]:
     """Record a local run as a reproduction attempt of a published result."""
     mine = store.find(where=f"family = 'local' and system = {lit(name)}", columns="result,result_units").records()
     if not mine:

@@ -7,6 +7,7 @@ so every stage can be tested with bytes in and records out.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,25 @@ class Batch:
 # Units whose smaller values are better (latency, time to train); everything else is a rate.
 LOWER_IS_BETTER = ("Latency (ms)", "Latency (s)", "min.")
 
+# Which way is better for the numeric fields a comparison shows; "units" means it follows
+# the row's result_units (LOWER_IS_BETTER). Unlisted columns have no direction.
+FIELD_DIRECTION = {
+    "result": "units", "result_per_accelerator": "units", "speedup": "higher",
+    "power_result": "lower", "perf_per_watt": "higher", "inferences_per_joule": "higher",
+    "energy_uj_per_inference": "lower", "energy_joules": "lower",
+    "accuracy": "higher", "latency_mean_ms": "lower", "latency_p50_ms": "lower", "latency_p90_ms": "lower",
+    "latency_p95_ms": "lower", "latency_p97_ms": "lower", "latency_p99_ms": "lower", "latency_p999_ms": "lower",
+}
+
+
+def higher_is_better(field: str, result_units: str | None) -> bool | None:
+    """True if a larger value of `field` is better for a row with these units, False if
+    smaller is, None if the field has no direction."""
+    way = FIELD_DIRECTION.get(field)
+    if way == "units":
+        return result_units not in LOWER_IS_BETTER
+    return None if way is None else way == "higher"
+
 
 def round_key(name: str) -> tuple[int, ...]:
     """'v3.0' -> (3, 0), so 'v10.0' sorts after 'v9.1'; unparseable names sort first."""
@@ -63,7 +83,7 @@ def round_key(name: str) -> tuple[int, ...]:
         return (-1,)
 
 
-def decode_checked(data: bytes, path: str) -> tuple[str, "Problem | None"]:
+def decode_checked(data: bytes, path: str) -> tuple[str, Problem | None]:
     """Decode a results file whatever its encoding, in one pass, and say if it is not UTF-8.
 
     Files are meant to be ASCII; some are UTF-8 with a BOM. latin-1 never fails, so nothing is
@@ -78,7 +98,7 @@ def decode_checked(data: bytes, path: str) -> tuple[str, "Problem | None"]:
                                                body.count(b"\n", 0, exc.start) + 1)
 
 
-def garbled(data: bytes, path: str) -> "Problem | None":
+def garbled(data: bytes, path: str) -> Problem | None:
     """The problem of `decode_checked`, for parsers that read bytes, not text."""
     return decode_checked(data, path)[1]
 
@@ -102,6 +122,23 @@ def to_number(text: str) -> int | float | None:
     if value != value or value in (float("inf"), float("-inf")):
         return None
     return value
+
+
+def as_float(value: Any) -> float | None:
+    """The one number converter for values read from JSON, YAML or tables: int, float or a
+    numeric string (surrounding spaces allowed) becomes a float; booleans, NaN, infinities and
+    anything else become None (a flag or a broken value is never a measurement)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def make_uid(*parts: str) -> str:

@@ -61,6 +61,18 @@ def parse_system_json(data: bytes, path: str = "system.json") -> Parsed:
     return Parsed(fields, problems)
 
 
+def columns_of(desc: dict[str, Any]) -> dict[str, Any]:
+    """The result columns a system description gives, for every family: the fields named in
+    SYSTEM_COLUMNS, and notes as the submission checker joins them (hw_notes. sw_notes)."""
+    out = {column: convert(desc.get(column)) for column, convert in SYSTEM_COLUMNS.items()}
+    notes = as_text(desc.get("hw_notes")) or ""
+    sw = as_text(desc.get("sw_notes")) or ""
+    if sw:
+        notes = (notes + ". " if notes else "") + sw
+    out["notes"] = notes or None
+    return out
+
+
 def as_int(value: Any) -> int | None:
     """'8', 8, '8 (2x4)' -> 8; anything without a leading number -> None."""
     if isinstance(value, bool):
@@ -81,3 +93,18 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value).strip()
+
+
+# System description fields stored as result columns, with their converters.
+SYSTEM_COLUMNS = {
+    "accelerator_model_name": as_text,
+    "accelerators_per_node": as_int,
+    "number_of_nodes": as_int,
+    "host_processor_model_name": as_text,
+    "host_processors_per_node": as_int,
+    "host_processor_core_count": as_int,
+    "framework": as_text,
+    "operating_system": as_text,
+    "accelerator_memory_capacity": as_text,
+    "host_memory_capacity": as_text,
+}

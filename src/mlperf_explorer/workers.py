@@ -8,8 +8,9 @@ playground being served from the same machine must keep answering while it runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 NICENESS = 10
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
+import duckdb
 import pyarrow as pa
 
 
@@ -23,28 +25,28 @@ def write_rows(table: pa.Table, fmt: str, output: str | None) -> None:
 
         pq.write_table(table, output)
         return
-    stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
-    try:
-        rows = table.to_pylist()
-        if fmt == "csv":
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow(table.column_names)
-            for r in rows:
-                writer.writerow(["" if r[c] is None else _plain(r[c]) for c in table.column_names])
-        elif fmt == "json":
-            json.dump(rows, stream, indent=1, default=str)
-            stream.write("\n")
-        elif fmt == "jsonl":
-            for r in rows:
-                stream.write(json.dumps(r, default=str) + "\n")
-        else:
-            raise ValueError(f"unknown format {fmt!r}")
-    finally:
-        if output:
-            stream.close()
+    if fmt not in ("csv", "json", "jsonl"):
+        raise ValueError(f"unknown format {fmt!r}")
+    with open(output, "w", newline="", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as stream:
+        _write_text(table, fmt, stream)
 
 
-def write_parquet_partitioned(con, table: pa.Table, out_dir: str) -> list[str]:
+def _write_text(table: pa.Table, fmt: str, stream: TextIO) -> None:
+    rows = table.to_pylist()
+    if fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(table.column_names)
+        for r in rows:
+            writer.writerow(["" if r[c] is None else _plain(r[c]) for c in table.column_names])
+    elif fmt == "json":
+        json.dump(rows, stream, indent=1, default=str)
+        stream.write("\n")
+    else:
+        for r in rows:
+            stream.write(json.dumps(r, default=str) + "\n")
+
+
+def write_parquet_partitioned(con: duckdb.DuckDBPyConnection, table: pa.Table, out_dir: str) -> list[str]:
     """Parquet files under `out_dir/family=F/round=R/`, every column kept in every file (so
     Spark, Trino or DuckDB read them with or without hive partitioning) with the store's
     types. Returns the files written."""

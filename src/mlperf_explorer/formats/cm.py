@@ -19,7 +19,8 @@ import datetime as _dt
 import hashlib
 import json
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 CM_EXPERIMENT_AUTOMATION_UID = "a0a2d123ef064bcb"  # CM's `experiment` automation
 

@@ -20,54 +20,24 @@ makes, with the same uid, so a table and the raw round line up; `origin` says wh
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
 import os
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..inference.importer import PUBLIC_REPO, tags_for
-from ..records import make_uid, total_accelerators
 from ..inference.power import per_joule
 from ..inference.rules import SCENARIOS, TASKS
-from ..records import Batch, Problem, decode_text
+from ..records import Batch, Problem, as_float, decode_text, make_uid, total_accelerators
+from ..sources.tables import KINDS, table_files
 from ..systems import as_int, as_text
 from ..training.importer import REPO as TRAINING_REPO
 
+__all__ = ["KINDS", "parse_tables"]
+
 POWER = {"Watts", "millijoules"}
-KINDS = ("cm", "checker-summary", "final-report")
-
-
-def detect(path: str) -> str | None:
-    """Which kind of table source `path` is, if any."""
-    if os.path.isdir(path):
-        return "cm" if glob.glob(os.path.join(path, "experiment", "*", "_cm.json")) else None
-    name = os.path.basename(path).lower()
-    if name.endswith(".json"):
-        try:
-            with open(path, "rb") as f:
-                head = f.read(4096).decode("utf-8", "replace")
-        except OSError:
-            return None
-        if "Performance_Result" in head:
-            return "final-report"
-        # The 2026 final report: {"0": {"Organization": ..., "Location": ..., "Units": ...}, ...}
-        return "final-report" if re.match(r'\s*\{\s*"0"\s*:', head) and '"Location"' in head else None
-    if name.endswith(".csv"):
-        try:
-            with open(path, "rb") as f:
-                header = f.readline().decode("utf-8", "replace")
-        except OSError:
-            return None
-        return "checker-summary" if "Location" in header and "Result" in header else None
-    return None
-
-
-def table_files(path: str, kind: str) -> list[str]:
-    if kind == "cm":
-        return sorted(glob.glob(os.path.join(path, "experiment", "*", "*", "cm-result.json")))
-    return [path]
 
 
 # ---- reading --------------------------------------------------------------------------
@@ -103,13 +73,6 @@ def _rows(path: str, kind: str, root: str) -> tuple[list[tuple[dict, dict]], lis
     return [(r, context) for r in rows if isinstance(r, dict)], []
 
 
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if value == value else None
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*", str(value))
-    return float(m.group(1)) if m else None
 
 
 def _flag(value: Any) -> bool | None:
@@ -147,7 +110,7 @@ def result_location(location: str) -> str:
 
 def _accuracy(value: Any) -> float | None:
     """'80.6', 80.6, 'acc: 77.805' or 'ROUGE1: 44.45  ROUGE2: 22.0': the first metric's value."""
-    number = _num(value)
+    number = as_float(value)
     if number is not None or value is None:
         return number
     m = re.search(r"[:=]\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", str(value))
@@ -162,7 +125,7 @@ def _inference_record(row: dict, origin: str, round_name: str) -> tuple[dict | N
     division, submitter, _, system, model, folder = parts
     scenario = SCENARIOS.get(folder.lower(), folder)
     mlperf_model = as_text(_first(row, "MlperfModel", "UsedModel", "Model")) or model
-    record = {
+    record: dict[str, Any] = {
         "uid": make_uid("inference", round_name, division, submitter, system, model, scenario),
         "family": "inference", "round": round_name, "division": division, "submitter": submitter,
         "system": system, "model": model, "mlperf_model": mlperf_model, "task": TASKS.get(mlperf_model),
@@ -184,14 +147,14 @@ def _inference_record(row: dict, origin: str, round_name: str) -> tuple[dict | N
         "notes": as_text(_first(row, "notes", "Notes")) or None,
         "total_accelerators": as_int(_first(row, "total_accelerators")),
         "weight_data_types": as_text(_first(row, "weight_data_types")) or None,
-        "design_power_watts": _num(_first(row, "design_power_watts")),
+        "design_power_watts": as_float(_first(row, "design_power_watts")),
         "private_id": as_text(_first(row, "PrivateID", "private_id")) or None,
         "url": PUBLIC_REPO.format(round=round_name, ref="main", location=loc),
         "has_power": False,
     }
     if record["total_accelerators"] is None:
         record["total_accelerators"] = total_accelerators(record["number_of_nodes"], record["accelerators_per_node"])
-    errors = _num(_first(row, "errors"))
+    errors = as_float(_first(row, "errors"))
     record["_errors"] = errors
     return record, None
 
@@ -205,8 +168,8 @@ def _training_record(row: dict, origin: str, round_name: str, family: str) -> tu
     division = (as_text(_first(row, "division", "Division")) or "").lower() or None
     scaling = (as_text(_first(row, "scaling")) or "").lower() or (None if family == "training" else "strong")
     loc = as_text(_first(row, "Location")) or f"{submitter}/results/{system}/{benchmark}"
-    result = _num(_first(row, "Result"))
-    record = {
+    result = as_float(_first(row, "Result"))
+    record: dict[str, Any] = {
         "uid": make_uid(family, round_name, division or "", submitter, system, benchmark, scaling or ""),
         "family": family, "round": round_name, "division": division, "submitter": submitter, "system": system,
         "benchmark": benchmark, "model": benchmark, "mlperf_model": benchmark, "scenario": scaling,
@@ -269,7 +232,7 @@ def _merge_inference(record: dict, row: dict, scenario: str, where: str, i: int,
                      problems: list[Problem]) -> None:
     """Fold a row's performance or power value into the result's record."""
     units = as_text(_first(row, "Units", "Result_Units", "Performance_Units"))
-    value = _num(_first(row, "Result", "Performance_Result"))
+    value = as_float(_first(row, "Result", "Performance_Result"))
     if units in POWER and _first(row, "Result") is not None:
         record.update(has_power=True, power_result=value, power_units=units)
     elif value is not None:
@@ -278,11 +241,11 @@ def _merge_inference(record: dict, row: dict, scenario: str, where: str, i: int,
                                            f"({record['result']} and {value}); keeping the first", line))
         else:
             record.update(result=value, result_units=units, official_units=units)
-    power = _num(_first(row, "Result_Power", "Power_Result"))
+    power = as_float(_first(row, "Result_Power", "Power_Result"))
     if power is not None:
         record.update(has_power=True, power_result=power,
                       power_units=as_text(_first(row, "Result_Power_Units", "Power_Units"))
                       or ("millijoules" if scenario in ("SingleStream", "MultiStream") else "Watts"))
-    ipj = _num(_first(row, "Inference_per_Joule"))
+    ipj = as_float(_first(row, "Inference_per_Joule"))
     if ipj is not None:
         record["inferences_per_joule"] = ipj

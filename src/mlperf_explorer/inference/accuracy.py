@@ -79,9 +79,9 @@ def parse_accuracy(
     if not target:
         # Open-division model with no official counterpart: keep the first number-like
         # accuracy we recognise, without a target.
-        for name, pattern in patterns.items():
+        for name, open_pattern in patterns.items():
             for line in text.splitlines():
-                m = _compile(pattern).match(line)
+                m = _compile(open_pattern).match(line)
                 if m:
                     try:
                         acc.value = float(m.group(1))

@@ -10,10 +10,9 @@ From 2026 the test folders sit inside the result folder (`SCENARIO/TEST06/`).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from ..records import decode_text
-
 
 # Tests whose verify file passes by per-check lines: each tuple is one check, passed when
 # any of its lines is in the file (stripped).

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Parsed, Problem, decode_checked
+from ..records import Parsed, Problem, as_float, decode_checked
 from .rules import constants
 
 SUMMARY_FILE = "result_summary.json"
@@ -91,7 +91,7 @@ def _load_yaml(data: bytes | None, path: str, problems: list[Problem]) -> dict[s
         problems.append(bad)
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        doc = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, never constructs objects
+        doc = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
@@ -154,7 +154,7 @@ def parse_endpoints_run(summary: bytes | None, config: bytes | None, summary_pat
     scenario = values.get("effective_scenario")
     if _positive(duration) and _positive(count) and isinstance(scenario, str):
         rate_key = "result_samples_per_second" if scenario.lower() == "offline" else "result_completed_samples_per_sec"
-        values.setdefault(rate_key, count / (duration / 1e9))
+        values.setdefault(rate_key, float(count) / (float(duration) / 1e9))  # type: ignore[arg-type]
     if summary is not None and doc:
         if not any(k.startswith("result_") for k in values):
             problems.append(Problem(summary_path, "no metrics found (not an endpoints result summary?)"))
@@ -186,22 +186,17 @@ def parse_endpoints_accuracy(data: bytes, path: str) -> EndpointsAccuracy:
         return out
     scores = doc.get("accuracy_scores")
     entries = [e for e in scores if isinstance(e, dict)] if isinstance(scores, list) else []
-    chosen = next((e for e in entries if e.get("dataset_type") in (None, "accuracy") and _number(e.get("score"))), None)
+    chosen = next((e for e in entries if e.get("dataset_type") in (None, "accuracy") and as_float(e.get("score"))), None)
     if chosen is not None:
-        out.value = _number(chosen.get("score"))
-        out.tokens_per_sample = _number(lookup(chosen, "output_sequence_lengths.avg"))
+        out.value = as_float(chosen.get("score"))
+        out.tokens_per_sample = as_float(lookup(chosen, "output_sequence_lengths.avg"))
     else:
-        out.value = _number(doc.get("average_accuracy"))
+        out.value = as_float(doc.get("average_accuracy"))
     if out.value is None:
         out.problems.append(Problem(path, "no accuracy score found"))
     return out
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def parse_audit(data: bytes, path: str) -> tuple[str | None, bool | None, list[Problem]]:

@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..records import Batch, Problem, make_uid, total_accelerators
 from ..safe_files import TreeReader
-from ..workers import parallel_map
-from ..systems import as_int, as_text, parse_system_json
+from ..systems import as_text, columns_of, parse_system_json
 from ..units import Unit, selects
+from ..workers import parallel_map
 from . import compliance as _compliance
 from .accuracy import Accuracy, parse_accuracy, target_pairs
 from .detail import parse_detail
-from .endpoints import (ACCURACY_FILE, CONFIG_FILES, SUMMARY_FILE, compliance_test_of_audit, parse_audit, parse_endpoints_accuracy,
-                        parse_endpoints_run)
+from .endpoints import (
+    ACCURACY_FILE,
+    CONFIG_FILES,
+    SUMMARY_FILE,
+    compliance_test_of_audit,
+    parse_audit,
+    parse_endpoints_accuracy,
+    parse_endpoints_run,
+)
 from .layout import ResultFiles, SystemDir, list_systems, model_mappings, walk_system
 from .nameplate import design_power_watts, parse_nameplate, parse_private_id
 from .official import Official, official_endpoints_result, official_result
@@ -32,19 +40,6 @@ from .summary import parse_summary
 
 FAMILY = "inference"
 PUBLIC_REPO = "https://github.com/mlcommons/inference_results_{round}/tree/{ref}/{location}"
-
-SYSTEM_COLUMNS = {
-    "accelerator_model_name": as_text,
-    "accelerators_per_node": as_int,
-    "number_of_nodes": as_int,
-    "host_processor_model_name": as_text,
-    "host_processors_per_node": as_int,
-    "host_processor_core_count": as_int,
-    "framework": as_text,
-    "operating_system": as_text,
-    "accelerator_memory_capacity": as_text,
-    "host_memory_capacity": as_text,
-}
 
 PERCENTILES = ("50.00", "90.00", "95.00", "97.00", "99.00", "99.90")
 
@@ -115,6 +110,161 @@ def _endpoints_run(files: dict[str, str], rf: ResultFiles, scenario: str, mlperf
     return values, off
 
 
+@dataclass
+class _RunsRead:
+    """The performance runs of a result folder, and the one the checker's result comes from."""
+
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    perf_runs: list[str] = field(default_factory=list)
+    values: dict[str, Any] | None = None
+    official: Any = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    run: str = ""
+    endpoints: bool = False
+
+
+def _read_runs(rf: ResultFiles, rules: RoundRules, scenario: str, mlperf_model: str,
+               load: Callable[[str], bytes | None], problems: list[Problem]) -> _RunsRead:
+    """Every performance run (kept as runs), and the counted one the result comes from."""
+    loc = rf.location
+    out = _RunsRead(perf_runs=sorted((r for r in rf.runs if r.startswith("run_")), key=_run_order))
+    # The checker reads run_1 only, except Server in v0.5/v0.7 (run_1..run_5, the last
+    # one read stands). Other runs are kept, not counted.
+    if rules.runs_read(scenario) > 1:
+        counted = [r for r in out.perf_runs if _run_order(r)[0] <= rules.runs_read(scenario)]
+    else:
+        counted = out.perf_runs[:1]
+        if out.perf_runs and out.perf_runs[0] != "run_1":
+            problems.append(Problem(f"{loc}/performance/run_1", f"missing; using {out.perf_runs[0]}"))
+    for run in out.perf_runs:
+        files = rf.runs[run]
+        spath = files.get("mlperf_log_summary.txt")
+        detail: dict[str, Any] = {}
+        if spath is None and SUMMARY_FILE in files:
+            out.endpoints = True
+            spath = files[SUMMARY_FILE]
+            values, off = _endpoints_run(files, rf, scenario, mlperf_model, rules, load, problems)
+            # The harness logs no validity: a complete run without failed samples.
+            detail = {"_errors": ["samples failed"]} if values.get("_failed") else {}
+            values["result_validity"] = "VALID" if values.get("_complete") is not False else "INVALID"
+        elif spath is None:
+            hint = (" (results.json here is a harness' own output, not a loadgen log)"
+                    if "results.json" in files else "")
+            problems.append(Problem(f"{loc}/performance/{run}/mlperf_log_summary.txt", "missing" + hint))
+            continue
+        else:
+            loaded = _loadgen_run(files, spath, rf, scenario, mlperf_model, rules, load, problems)
+            if loaded is None:
+                continue
+            values, off, detail = loaded
+        if off.value is not None and not (off.value >= 0 and off.value != float("inf")):
+            problems.append(Problem(spath, f"absurd result value {off.value}"))
+            off.value = None
+        valid = values.get("result_validity") == "VALID" and not detail.get("_errors") and off.value is not None
+        out.runs.append({
+            "location": loc, "run": run, "valid": valid, "log_scenario": off.log_scenario, "result": off.value,
+            "has_detail": bool(detail) and not out.endpoints,
+            "values": {k: v for k, v in values.items() if isinstance(v, (int, float, str, bool))},
+        })
+        if run in counted and (off.value is not None or out.values is None):
+            out.values, out.official, out.detail, out.run = values, off, detail, run
+    return out
+
+
+def _loadgen_run(files: dict[str, str], spath: str, rf: ResultFiles, scenario: str, mlperf_model: str,
+                 rules: RoundRules, load: Callable[[str], bytes | None],
+                 problems: list[Problem]) -> tuple[dict[str, Any], Any, dict[str, Any]] | None:
+    """(values, official result, detail values) of one loadgen run, None if unreadable."""
+    data = load(spath)
+    if data is None:
+        return None
+    summary = parse_summary(data, spath)
+    problems.extend(summary.problems)
+    detail: dict[str, Any] = {}
+    dpath = files.get("mlperf_log_detail.txt")
+    if dpath:
+        ddata = load(dpath)
+        if ddata is not None:
+            parsed = parse_detail(ddata, dpath)
+            problems.extend(parsed.problems)
+            detail = parsed.values
+    values = run_values(summary.values, detail)
+    off = official_result(values, scenario, mlperf_model, rules, rf.scenario_folder)
+    if off.problem:
+        problems.append(Problem(spath, off.problem))
+    return values, off, detail
+
+
+def _accuracy(rf: ResultFiles, rules: RoundRules, mlperf_model: str, scenario: str, endpoints: bool,
+              load: Callable[[str], bytes | None], problems: list[Problem]) -> Any:
+    """The accuracy of a result folder (accuracy.txt, or the endpoints harness' JSON)."""
+    apath = rf.accuracy.get("accuracy.txt")
+    if endpoints and ACCURACY_FILE in rf.accuracy:
+        return _endpoints_accuracy(rf.accuracy[ACCURACY_FILE], mlperf_model, scenario, rules, load, problems)
+    if not apath:
+        missing = ACCURACY_FILE if endpoints else "accuracy.txt"
+        problems.append(Problem(f"{rf.location}/accuracy/{missing}", "missing"))
+        return None
+    data = load(apath)
+    if data is None:
+        return None
+    acc = parse_accuracy(data, rules.accuracy_target(mlperf_model, scenario), rules.accuracy_patterns,
+                         rules.accuracy_upper_limit(mlperf_model), apath)
+    problems.extend(acc.problems)
+    # From v0.7 accuracy.txt ends with the hash of its accuracy log, which the
+    # official checker requires (submission_checker.py, check_accuracy_dir).
+    if not acc.has_hash and rules.round != "v0.5" and data.strip():
+        problems.append(Problem(apath, "no hash= line (truncated?); the official checker requires one"))
+    return acc
+
+
+def _compliance_result(rf: ResultFiles, rules: RoundRules, mlperf_model: str, scenario: str,
+                       load: Callable[[str], bytes | None], problems: list[Problem]) -> tuple[dict, bool | None]:
+    """(per-test outcome, all passed) from the TEST folders' verify files and the audits."""
+    outcomes: dict[str, list[bool | None]] = {}
+    for folder, paths in rf.verify.items():
+        test = _compliance.compliance_test(folder)
+        for p in paths:
+            data = load(p)
+            if data is not None:
+                outcome = _compliance.parse_verify(data, test)
+                if outcome is False and test == "TEST01" and p.endswith("/verify_accuracy.txt") and rf.test01_accuracy:
+                    outcome = _test01_delta(rf.test01_accuracy, mlperf_model, scenario, rules, load)
+                outcomes.setdefault(test, []).append(outcome)
+    for p in rf.audits:
+        data = load(p)
+        if data is not None:
+            _name, passed, probs = parse_audit(data, p)
+            problems.extend(probs)
+            outcomes.setdefault(compliance_test_of_audit(p.rsplit("/", 1)[-1]), []).append(passed)
+    return _compliance.combine(outcomes)
+
+
+def _log_columns(values: dict[str, Any], log_scenario: str | None) -> dict[str, Any]:
+    """Latency, LLM and loadgen-setting columns, as logged."""
+    per_query = log_scenario == "MultiStream"
+    cols: dict[str, Any] = {
+        "sut_name": as_text(values.get("sut_name")),
+        "latency_mean_ms": _ms(values, "result_mean_query_latency_ns" if per_query else "result_mean_latency_ns"),
+        "early_stopping_p90_ms": _ms(values, "early_stopping_latency_ss"),
+        "early_stopping_p99_ms": _ms(values, "early_stopping_latency_ms"),
+        "tokens_per_second": _first_number(values, "result_tokens_per_second", "result_completed_tokens_per_second",
+                                           "result_inferred_tokens_per_second", "result_inferred_completed_tokens_per_second"),
+        "ttft_mean_ms": _ms(values, "result_first_token_mean_latency_ns"),
+        "ttft_p99_ms": _ms(values, "result_first_token_99.00_percentile_latency_ns"),
+        "tpot_mean_ms": _ms(values, "result_time_per_output_token_mean_ns") or _ms(values, "result_time_per_output_token_mean"),
+        "tpot_p99_ms": _ms(values, "result_time_per_output_token_99.00_percentile_ns"),
+        "target_qps": _first_number(values, "effective_target_qps"),
+        "query_count": _first_number(values, "result_query_count"),
+        "min_duration_ms": _first_number(values, "effective_min_duration_ms"),
+        "performance_sample_count": _first_number(values, "effective_performance_sample_count"),
+    }
+    for p in PERCENTILES:
+        key = f"result_{p}_percentile_per_query_latency_ns" if per_query else f"result_{p}_percentile_latency_ns"
+        cols[f"latency_p{p.replace('.00', '').replace('.', '')}_ms"] = _ms(values, key)
+    return cols
+
+
 def build_result(
     rf: ResultFiles,
     rules: RoundRules,
@@ -141,218 +291,67 @@ def build_result(
 
     scenario = SCENARIOS.get(rf.scenario_folder.lower(), rf.scenario_folder)
     mlperf_model = rules.mlperf_model(rf.model, extra_mapping)
-
-    perf_runs = sorted((r for r in rf.runs if r.startswith("run_")), key=_run_order)
-    # The checker reads run_1 only, except Server in v0.5/v0.7 (run_1..run_5, the last
-    # one read stands). Other runs are kept, not counted.
-    if scenario == "Server" and rules.round in ("v0.5", "v0.7"):
-        counted = [r for r in perf_runs if _run_order(r)[0] <= 5]
-    else:
-        counted = perf_runs[:1]
-        if perf_runs and perf_runs[0] != "run_1":
-            problems.append(Problem(f"{loc}/performance/run_1", f"missing; using {perf_runs[0]}"))
-    runs: list[dict[str, Any]] = []
-    chosen: dict[str, Any] | None = None
-    chosen_official = None
-    chosen_detail: dict[str, Any] = {}
-    chosen_run = None
-    endpoints = False
-    for run in perf_runs:
-        files = rf.runs[run]
-        spath = files.get("mlperf_log_summary.txt")
-        detail: dict[str, Any] = {}
-        if spath is None and SUMMARY_FILE in files:
-            endpoints = True
-            spath = files[SUMMARY_FILE]
-            values, off = _endpoints_run(files, rf, scenario, mlperf_model, rules, load, problems)
-            # The harness logs no validity: a complete run without failed samples.
-            detail = {"_errors": ["samples failed"]} if values.get("_failed") else {}
-            values["result_validity"] = "VALID" if values.get("_complete") is not False else "INVALID"
-        elif spath is None:
-            hint = (" (results.json here is a harness' own output, not a loadgen log)"
-                    if "results.json" in files else "")
-            problems.append(Problem(f"{loc}/performance/{run}/mlperf_log_summary.txt", "missing" + hint))
-            continue
-        else:
-            data = load(spath)
-            if data is None:
-                continue
-            summary = parse_summary(data, spath)
-            problems.extend(summary.problems)
-            dpath = files.get("mlperf_log_detail.txt")
-            if dpath:
-                ddata = load(dpath)
-                if ddata is not None:
-                    parsed = parse_detail(ddata, dpath)
-                    problems.extend(parsed.problems)
-                    detail = parsed.values
-            values = run_values(summary.values, detail)
-            off = official_result(values, scenario, mlperf_model, rules, rf.scenario_folder)
-            if off.problem:
-                problems.append(Problem(spath, off.problem))
-        if off.value is not None and not (off.value >= 0 and off.value != float("inf")):
-            problems.append(Problem(spath, f"absurd result value {off.value}"))
-            off.value = None
-        valid = values.get("result_validity") == "VALID" and not detail.get("_errors") and off.value is not None
-        runs.append({
-            "location": loc,
-            "run": run,
-            "valid": valid,
-            "log_scenario": off.log_scenario,
-            "result": off.value,
-            "has_detail": bool(detail) and not endpoints,
-            "values": {k: v for k, v in values.items() if isinstance(v, (int, float, str, bool))},
-        })
-        if run in counted and (off.value is not None or chosen is None):
-            chosen, chosen_official, chosen_detail, chosen_run = values, off, detail, run
-
-    if chosen is None or chosen_official is None:
-        if not perf_runs:
+    got = _read_runs(rf, rules, scenario, mlperf_model, load, problems)
+    if got.values is None or got.official is None:
+        if not got.perf_runs:
             problems.append(Problem(f"{loc}/performance/run_1/mlperf_log_summary.txt", "missing: no performance run"))
-        return None, runs, problems
+        return None, got.runs, problems
     extras = extras or SystemExtras()
-
-    values = chosen
-    off = chosen_official
-    detail_errors = chosen_detail.get("_errors") or []
+    values, off = got.values, got.official
+    detail_errors = got.detail.get("_errors") or []
     for err in detail_errors[:3]:
-        problems.append(Problem(rf.runs[chosen_run].get("mlperf_log_detail.txt", loc), f"loadgen error: {err[:200]}"))
+        problems.append(Problem(rf.runs[got.run].get("mlperf_log_detail.txt", loc), f"loadgen error: {err[:200]}"))
+    acc = _accuracy(rf, rules, mlperf_model, scenario, got.endpoints, load, problems)
 
-    # Accuracy
-    acc = None
-    apath = rf.accuracy.get("accuracy.txt")
-    if endpoints and ACCURACY_FILE in rf.accuracy:
-        acc = _endpoints_accuracy(rf.accuracy[ACCURACY_FILE], mlperf_model, scenario, rules, load, problems)
-    elif apath:
-        data = load(apath)
-        if data is not None:
-            acc = parse_accuracy(data, rules.accuracy_target(mlperf_model, scenario), rules.accuracy_patterns,
-                                 rules.accuracy_upper_limit(mlperf_model), apath)
-            problems.extend(acc.problems)
-            # From v0.7 accuracy.txt ends with the hash of its accuracy log, which the
-            # official checker requires (submission_checker.py, check_accuracy_dir).
-            if not acc.has_hash and rules.round != "v0.5" and data.strip():
-                problems.append(Problem(apath, "no hash= line (truncated?); the official checker requires one"))
-    else:
-        missing = ACCURACY_FILE if endpoints else "accuracy.txt"
-        problems.append(Problem(f"{loc}/accuracy/{missing}", "missing"))
-
-    # Power
     has_power = False
     power_value = power_units = avg_w = duration = None
     n_samples = 0
-    run_files = rf.runs.get(chosen_run, {})
+    run_files = rf.runs.get(got.run, {})
     if "spl.txt" in run_files or rf.power_dir:
         has_power = True
         power_value, power_units, avg_w, duration, n_samples = _power(
-            rf, run_files, chosen_detail, scenario, off.log_scenario or scenario, rules, load, problems)
-
-    # Compliance
-    outcomes: dict[str, list[bool | None]] = {}
-    for folder, paths in rf.verify.items():
-        test = _compliance.compliance_test(folder)
-        for p in paths:
-            data = load(p)
-            if data is not None:
-                outcome = _compliance.parse_verify(data, test)
-                if outcome is False and test == "TEST01" and p.endswith("/verify_accuracy.txt") and rf.test01_accuracy:
-                    outcome = _test01_delta(rf.test01_accuracy, mlperf_model, scenario, rules, load)
-                outcomes.setdefault(test, []).append(outcome)
-    for p in rf.audits:
-        data = load(p)
-        if data is not None:
-            _name, passed, probs = parse_audit(data, p)
-            problems.extend(probs)
-            outcomes.setdefault(compliance_test_of_audit(p.rsplit("/", 1)[-1]), []).append(passed)
-    per_test, compliance_pass = _compliance.combine(outcomes)
-
-    valid = values.get("result_validity") == "VALID" and not detail_errors and off.value is not None
+            rf, run_files, got.detail, scenario, off.log_scenario or scenario, rules, load, problems)
+    per_test, compliance_pass = _compliance_result(rf, rules, mlperf_model, scenario, load, problems)
 
     # A MultiStream result inferred from a SingleStream run stands for queries of 8 samples
     # (its energy per query is scaled the same way, see power.py); otherwise as logged.
     samples_per_query = _first_number(values, "effective_samples_per_query")
     if scenario == "MultiStream" and off.inferred and not rules.legacy_multistream:
         samples_per_query = 8.0
-    inferences_per_joule = per_joule(scenario, off.value, power_value, samples_per_query)
 
     record: dict[str, Any] = {
         "uid": make_uid(FAMILY, rules.round, rf.division, rf.submitter, rf.system, rf.model, scenario),
-        "family": FAMILY,
-        "round": rules.round,
-        "division": rf.division,
-        "submitter": rf.submitter,
-        "system": rf.system,
-        "system_name": as_text(system.get("system_name")),
+        "family": FAMILY, "round": rules.round, "division": rf.division, "submitter": rf.submitter,
+        "system": rf.system, "system_name": as_text(system.get("system_name")),
         "system_type": as_text(system.get("system_type")),
         "availability": (as_text(system.get("status")) or "").lower() or None,
-        "model": rf.model,
-        "mlperf_model": mlperf_model,
-        "task": TASKS.get(mlperf_model),
-        "scenario": scenario,
-        "log_scenario": off.log_scenario,
-        "result": off.value,
-        "result_units": off.units,
-        "official_units": off.official_units,
-        "result_metric": off.metric,
-        "valid": valid,
+        "model": rf.model, "mlperf_model": mlperf_model, "task": TASKS.get(mlperf_model), "scenario": scenario,
+        "log_scenario": off.log_scenario, "result": off.value, "result_units": off.units,
+        "official_units": off.official_units, "result_metric": off.metric,
+        "valid": values.get("result_validity") == "VALID" and not detail_errors and off.value is not None,
         "inferred": rules.official_inferred(rf.scenario_folder, off.log_scenario, off.inferred),
         "inferred_from": off.log_scenario if off.inferred else None,
-        "harness": "endpoints" if endpoints else "loadgen",
-        "accuracy": acc.value if acc else None,
-        "accuracy_metric": acc.metric if acc else None,
-        "accuracy_target": acc.target if acc else None,
-        "accuracy_pass": acc.passed if acc else None,
-        "has_power": has_power and power_value is not None,
-        "power_result": power_value,
-        "power_units": power_units,
-        "power_avg_watts": avg_w,
-        "power_duration_s": duration,
-        "power_samples": n_samples or None,
-        "inferences_per_joule": inferences_per_joule,
-        "compliance_pass": compliance_pass,
-        "compliance": json.dumps(per_test) if per_test else None,
-        "sut_name": as_text(values.get("sut_name")),
-        "latency_mean_ms": _ms(values, "result_mean_query_latency_ns" if off.log_scenario == "MultiStream" else "result_mean_latency_ns"),
-        "early_stopping_p90_ms": _ms(values, "early_stopping_latency_ss"),
-        "early_stopping_p99_ms": _ms(values, "early_stopping_latency_ms"),
-        "tokens_per_second": _first_number(values, "result_tokens_per_second", "result_completed_tokens_per_second",
-                                           "result_inferred_tokens_per_second", "result_inferred_completed_tokens_per_second"),
-        "ttft_mean_ms": _ms(values, "result_first_token_mean_latency_ns"),
-        "ttft_p99_ms": _ms(values, "result_first_token_99.00_percentile_latency_ns"),
-        "tpot_mean_ms": _ms(values, "result_time_per_output_token_mean_ns") or _ms(values, "result_time_per_output_token_mean"),
-        "tpot_p99_ms": _ms(values, "result_time_per_output_token_99.00_percentile_ns"),
-        "target_qps": _first_number(values, "effective_target_qps"),
+        "harness": "endpoints" if got.endpoints else "loadgen",
+        "accuracy": acc.value if acc else None, "accuracy_metric": acc.metric if acc else None,
+        "accuracy_target": acc.target if acc else None, "accuracy_pass": acc.passed if acc else None,
+        "has_power": has_power and power_value is not None, "power_result": power_value, "power_units": power_units,
+        "power_avg_watts": avg_w, "power_duration_s": duration, "power_samples": n_samples or None,
+        "inferences_per_joule": per_joule(scenario, off.value, power_value, samples_per_query),
+        "compliance_pass": compliance_pass, "compliance": json.dumps(per_test) if per_test else None,
+        **_log_columns(values, off.log_scenario),
         "samples_per_query": samples_per_query,
-        "query_count": _first_number(values, "result_query_count"),
-        "min_duration_ms": _first_number(values, "effective_min_duration_ms"),
-        "performance_sample_count": _first_number(values, "effective_performance_sample_count"),
-        "runs_total": len(runs),
-        "has_detail_log": bool(chosen_detail),
-        "location": loc,
-        "url": PUBLIC_REPO.format(round=rules.round, ref=source_ref, location=loc),
+        "runs_total": len(got.runs), "has_detail_log": bool(got.detail),
+        "location": loc, "url": PUBLIC_REPO.format(round=rules.round, ref=source_ref, location=loc),
+        **columns_of(system),
+        "private_id": extras.private_id,
     }
-    per_query = off.log_scenario == "MultiStream"
-    for p in PERCENTILES:
-        key = f"result_{p}_percentile_per_query_latency_ns" if per_query else f"result_{p}_percentile_latency_ns"
-        record[f"latency_p{p.replace('.00', '').replace('.', '')}_ms"] = _ms(values, key)
-    for column, conv in SYSTEM_COLUMNS.items():
-        record[column] = conv(system.get(column))
     record["total_accelerators"] = total_accelerators(record["number_of_nodes"], record["accelerators_per_node"])
-    record["private_id"] = extras.private_id
     # Design power is reported for power results only (system_check.py, nameplate_power_check).
-    record["design_power_watts"] = (design_power_watts(system, extras.nameplate_watts)
-                                    if record["has_power"] else None)
-    notes = as_text(system.get("hw_notes")) or ""
-    if system.get("sw_notes"):
-        notes = (notes + ". " if notes else "") + (as_text(system.get("sw_notes")) or "")
-    record["notes"] = notes or None
-    if rf.measurements:
-        record["measurements"] = _measurements(rf.measurements, load, problems)
-    else:
-        record["measurements"] = None
+    record["design_power_watts"] = design_power_watts(system, extras.nameplate_watts) if record["has_power"] else None
+    record["measurements"] = _measurements(rf.measurements, load, problems) if rf.measurements else None
     record["weight_data_types"] = _weight_data_types(record["measurements"])
     record["tags"] = tags_for(record)
-    return record, runs, problems
+    return record, got.runs, problems
 
 
 def _weight_data_types(measurements: str | None) -> str | None:
@@ -426,7 +425,8 @@ def _measurements(paths: list[str], load: Callable[[str], bytes | None], problem
     return json.dumps(merged, sort_keys=True, default=str) if merged else None
 
 
-def _power(rf, run_files, detail, scenario, log_scenario, rules, load, problems):
+def _power(rf: ResultFiles, run_files: dict[str, str], detail: dict[str, Any], scenario: str, log_scenario: str,
+           rules: RoundRules, load: Callable[[str], bytes | None], problems: list[Problem]) -> tuple[Any, Any, Any, Any, int]:
     """(value, units, avg watts, duration s, samples) for a power result; Nones on failure."""
     loc = rf.location
     spath = run_files.get("spl.txt")
@@ -498,9 +498,14 @@ def tags_for(r: dict[str, Any]) -> list[str]:
             tags.append(t.lower())
     if r.get("task"):
         tags.append(r["task"])
-    for value in (r.get("model"), r.get("mlperf_model")):
-        if value:
-            tags.append(value.lower())
+    # A model tag means that model: the folder name always, the MLPerf model it is ranked
+    # under only when it is that model (an open-division efficientnet ranked under resnet is
+    # not a resnet; the task tag still groups them).
+    model, mlperf = (r.get("model") or "").lower(), (r.get("mlperf_model") or "").lower()
+    if model:
+        tags.append(model)
+    if mlperf and (division != "open" or not model or model.startswith(mlperf)):
+        tags.append(mlperf)
     tags.append(r["scenario"].lower())
     tags.append(r["submitter"].lower())
     if r.get("inferred"):
@@ -553,7 +558,7 @@ def _share_weight_types(records: list[dict]) -> None:
             r["weight_data_types"] = by_model[r["model"]]
 
 
-def _work(args) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
+def _work(args: tuple[Any, ...]) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
     """One system: walk its folders, read its description, parse its results."""
     root, round_name, ref, sd, mapping = args
     rules = rules_for(round_name)
@@ -623,26 +628,14 @@ def parse_round(
             progress(done, len(tasks))
 
 
-def import_tree(root: str, round_name: str, ref: str = "main", workers: int | None = None):
-    """All of a round at once: (records, runs, problems, systems, files). For scripts and
-    tests; imports use `parse_round` to stream."""
-    records, runs, problems, systems, files = [], [], [], [], 0
-    for batch in parse_round(root, round_name, ref, workers):
-        records += batch.records
-        runs += batch.runs
-        problems += batch.problems
-        systems += batch.systems
-        files += batch.files
-    return records, runs, problems, systems, files
-
-
 def _dedupe_uids(records: list[dict], runs: list[dict], problems: list[Problem]) -> None:
     """Two folders differing only in case ('Offline' and 'offline') would share a uid;
     they can only be in the same system folder, so this runs per system."""
     seen: dict[str, dict] = {}
     for r in records:
         if r["uid"] in seen:
-            problems.append(Problem(r["location"], f"same result as {seen[r['uid']]['location']} (folder names differ only in case); kept as a separate row"))
+            problems.append(Problem(r["location"], f"same result as {seen[r['uid']]['location']} "
+                                                   "(folder names differ only in case); kept as a separate row"))
             new = make_uid(r["uid"], r["location"])
             for run in runs:
                 if run["location"] == r["location"]:

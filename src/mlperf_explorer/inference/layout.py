@@ -96,7 +96,8 @@ def _entries(path: str) -> tuple[list[str], list[str]]:
     """(subfolders, files) of a folder, sorted; empty when it cannot be read or is a link
     (a link to a folder is never walked through: it could lead out of the tree). Files
     may be links; the safe reader decides whether they can be read."""
-    dirs, files = [], []
+    dirs: list[str] = []
+    files: list[str] = []
     if os.path.islink(path):
         return dirs, files
     try:

@@ -14,27 +14,17 @@ Pure parsing: bytes in, a value and problems out.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
-from ..records import Problem, decode_checked
+from ..records import Problem, as_float, decode_checked
 
 MAX_DEPTH = 64  # parts inside parts; deeper is not a system description
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        value = float(value)
-    elif isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
+    """A power figure: a finite number, not negative."""
+    number = as_float(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _leaf_watts(node: dict[str, Any]) -> float | None:
@@ -80,7 +70,7 @@ def parse_nameplate(data: bytes, path: str) -> tuple[float | None, list[Problem]
     if bad:
         problems.append(bad)
     try:
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         problems.append(Problem(path, f"invalid YAML: {type(exc).__name__}"))
         return None, problems

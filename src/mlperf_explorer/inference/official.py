@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..records import as_float
 from .rules import OFFICIAL_UNITS, RoundRules
 
 NS_PER_MS = 1e6
@@ -35,17 +36,7 @@ class Official:
 
 
 def _num(values: dict[str, Any], key: str | None) -> float | None:
-    if key is None:
-        return None
-    v = values.get(key)
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, str):
-        try:
-            v = float(v)
-        except ValueError:
-            return None
-    return float(v)
+    return None if key is None else as_float(values.get(key))
 
 
 def _latency(ns: float, seconds: bool) -> float:

@@ -128,7 +128,7 @@ def power_metric(
         qps = detail.get("result_qps_with_loadgen_overhead")
         queries = qps * duration_s if isinstance(qps, (int, float)) else None
     try:
-        queries = float(queries)  # some loadgens log the count as a string
+        queries = float(queries)  # type: ignore[arg-type]  # some loadgens log the count as a string
     except (TypeError, ValueError):
         return None, "millijoules"
     if not queries > 0:

@@ -111,6 +111,11 @@ GUESSES_2026: list[tuple[tuple[str, ...], str]] = [
 ]
 
 _LEGACY_ROUNDS = {"v0.5", "v0.7", "v1.0", "v1.1"}
+# Rounds whose loadgen wrote the old log format (and whose power logs used local time).
+_OLD_LOG_ROUNDS = {"v0.5", "v0.7"}
+_LOCAL_TIME_POWER_ROUNDS = {"v0.5", "v0.7", "v1.0"}
+# Server runs the checker reads (run_1..run_N, the last one read stands); other rounds read run_1.
+_SERVER_RUNS_READ = {"v0.5": 5, "v0.7": 5}
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +149,7 @@ class RoundRules:
 
     @property
     def new_logging_format(self) -> bool:
-        return self.round not in ("v0.5", "v0.7")
+        return self.round not in _OLD_LOG_ROUNDS
 
     @property
     def has_query_count_in_log(self) -> bool:
@@ -152,7 +157,11 @@ class RoundRules:
 
     @property
     def power_timestamps_utc(self) -> bool:
-        return self.round not in ("v0.5", "v0.7", "v1.0")
+        return self.round not in _LOCAL_TIME_POWER_ROUNDS
+
+    def runs_read(self, scenario: str) -> int:
+        """How many performance runs (run_1..run_N) the checker reads for a scenario."""
+        return _SERVER_RUNS_READ.get(self.round, 1) if scenario == "Server" else 1
 
     def uses_early_stopping(self, log_scenario: str) -> bool:
         return self.round not in _LEGACY_ROUNDS and log_scenario in ("Server", "SingleStream", "MultiStream")

@@ -157,24 +157,26 @@ def parse_summary(data: bytes, path: str = "mlperf_log_summary.txt") -> Parsed:
         value_text = value_text.strip()
         raw[label] = value_text
         per = per_query or (out.get("effective_scenario") == "MultiStream" and "result_validity" not in out)
-        key = _resolve(label, per)
-        if key is None:
+        resolved = _resolve(label, per)
+        if resolved is None:
             continue
+        key = resolved
+        field: Any
         if key in ("sut_name", "effective_test_mode", "result_validity"):
-            value: Any = value_text
+            field = value_text
         elif key == "effective_scenario":
-            value = value_text.replace(" ", "")
+            field = value_text.replace(" ", "")
         elif value_text in ("Yes", "No"):
-            value = value_text == "Yes"
+            field = value_text == "Yes"
         else:
-            value = to_number(value_text)
-            if value is None:
+            field = to_number(value_text)
+            if field is None:
                 if value_text:
                     problems.append(Problem(path, f"{label!r} is not a number: {value_text[:40]!r}", lineno))
                 continue
         if key in out and key.startswith("result_") and key.endswith("_percentile_latency_ns"):
             continue  # the headline repeats an Additional Stats line; keep the first
-        out.setdefault(key, value)
+        out.setdefault(key, field)
     if "result_validity" not in out:
         problems.append(Problem(path, "no 'Result is' line: the summary is truncated or not a loadgen summary"))
     if "effective_scenario" not in out:

@@ -15,8 +15,9 @@ SingleStream/MultiStream power is millijoules per query, so samples per query x 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from .expr import ExpressionError, compile_expression
 

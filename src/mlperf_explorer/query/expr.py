@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
@@ -107,7 +108,7 @@ class _Parser:
         self.params.append(value)
         return "?"
 
-    def nest(self):
+    def nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ExpressionError("expression nested too deeply")

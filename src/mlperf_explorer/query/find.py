@@ -6,13 +6,14 @@ matched lower-case, as stored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .expr import ExpressionError, compile_expression
 
 DEFAULT_COLUMNS = [
-    "uid", "round", "division", "submitter", "system", "model", "scenario",
+    "uid", "family", "round", "division", "submitter", "system", "model", "scenario",
     "result", "result_units", "valid", "accuracy", "power_result", "power_units",
 ]
 

@@ -10,17 +10,14 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
-from typing import Callable
-
+from ..records import Batch, Problem, escape_text
+from . import tables
 from .archive import ArchiveError, cleanup, extract_results, is_archive
 from .detect import DetectError, detect_family, detect_round, find_root, normalise_round
-from ..formats import tables
-from ..records import Batch, Problem, escape_text
-from .git import GitError, checkout, is_git_source, redact
-
+from .git import GitError, changed_paths, checkout, is_git_source, redact
 
 EXTRACT_PREFIX = "mlperf-explorer-x"
 
@@ -29,7 +26,7 @@ def remove_stale_extractions(tmpdir: str | None = None) -> list[str]:
     """Archive extractions of import processes that no longer run (killed before they could
     clean up): their folders carry the importing process' id. Returns what was removed."""
     base = tmpdir or tempfile.gettempdir()
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(base)
     except OSError:
@@ -72,6 +69,18 @@ class PreparedSource:
     root_checkout: str = ""  # the folder the source unpacks or checks out to (root is inside it)
     table: Batch | None = None  # a table source, already read to learn its family and round
     notes: list[Problem] = field(default_factory=list)  # what preparing it refused (archive members)
+
+    def changes_since(self, old_commit: str) -> list[str] | None:
+        """For a git source: the paths (relative to the results root) that changed since
+        `old_commit`, or None when that commit is gone (history rewritten) or this is not git."""
+        if self.kind != "git" or not self.commit:
+            return None
+        changed = changed_paths(self.root_checkout, old_commit, self.commit)
+        if changed is None:
+            return None
+        rel = os.path.relpath(self.root, self.root_checkout).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        return [p[len(prefix):] for p in changed if p.startswith(prefix)]
 
 
 def file_sha256(path: str) -> str:
@@ -155,8 +164,8 @@ def _identify(prepared: PreparedSource, source: str, family: str | None, round_n
 
 
 def _identify_table(kind: str, location: str, source: str) -> PreparedSource:
-    """A results table (CM experiments, checker summary, final report): its rows say their
-    own family and round; a table of several says 'mixed'."""
+    """A results table (CM experiments, checker summary, final report): its content hash
+    now; its rows (and so its family and round) are read by the importer (`formats.tables`)."""
     files = tables.table_files(location, kind)
     if not files:
         raise SourceError(f"{source}: a CM results folder without experiment/*/*/cm-result.json files")
@@ -164,12 +173,4 @@ def _identify_table(kind: str, location: str, source: str) -> PreparedSource:
     for f in files:
         h.update(f.encode())
         h.update(file_sha256(f).encode())
-    batch = next(tables.parse_tables(location, kind))
-    if not batch.records:
-        first = batch.problems[0] if batch.problems else None
-        raise SourceError(f"{source}: no MLPerf results in this {kind} table" + (f" ({first})" if first else ""))
-    families = {r["family"] for r in batch.records}
-    rounds = {r["round"] for r in batch.records}
-    return PreparedSource(kind, location, location, families.pop() if len(families) == 1 else "mixed",
-                          rounds.pop() if len(rounds) == 1 else "mixed", h.hexdigest(), root_checkout=location,
-                          table=batch)
+    return PreparedSource(kind, location, location, "", "", h.hexdigest(), root_checkout=location)

@@ -13,8 +13,9 @@ import posixpath
 import shutil
 import tarfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Iterator
+from typing import IO
 
 ARCHIVE_SUFFIXES = (".tar.zst", ".tar.zstd", ".tzst", ".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -68,9 +69,7 @@ def wanted(rel: str) -> bool:
         return True
     if not any(p in RESULT_AREAS for p in parts[:-1]):
         return False
-    if base.lower() == "readme.md":
-        return False
-    return True
+    return base.lower() != "readme.md"
 
 
 def _open_tar(path: str) -> tuple[tarfile.TarFile, IO[bytes] | None]:
@@ -78,7 +77,7 @@ def _open_tar(path: str) -> tuple[tarfile.TarFile, IO[bytes] | None]:
     if lower.endswith((".tar.zst", ".tar.zstd", ".tzst")):
         import zstandard
 
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 (the caller closes it after the tar stream)
         reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(fh)
         return tarfile.open(fileobj=reader, mode="r|"), fh
     if lower.endswith((".tar.gz", ".tgz")):
@@ -124,7 +123,7 @@ def extract_results(
     dest: str,
     max_files: int = DEFAULT_MAX_FILES,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    select=wanted,
+    select: Callable[[str], bool] = wanted,
 ) -> Extracted:
     """Write the wanted files of `path` below `dest`. Raises ArchiveError on a bomb or an
     unreadable archive; unsafe members are skipped and listed."""

@@ -18,8 +18,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # What an import reads, as gitignore-style patterns (non-cone sparse checkout):
 # inference DIVISION/SUBMITTER/{results,systems,measurements,compliance,audit}, its
@@ -165,7 +165,7 @@ def _default_branch(path: str) -> str:
                 return name
         if branches:
             return branches[0]
-        raise GitError("the repository has no branches")
+        raise GitError("the repository has no branches") from None
 
 
 def changed_paths(path: str, old: str, new: str) -> list[str] | None:
@@ -180,7 +180,7 @@ def changed_paths(path: str, old: str, new: str) -> list[str] | None:
 
 def list_clones() -> list[dict]:
     root = cache_root()
-    out = []
+    out: list[dict] = []
     if not os.path.isdir(root):
         return out
     for name in sorted(os.listdir(root)):

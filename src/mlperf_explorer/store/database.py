@@ -9,10 +9,12 @@ and a killed process leaves DuckDB's write-ahead log to be rolled back on the ne
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -73,6 +75,17 @@ def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     never resolve to a Python variable of the caller (DuckDB's replacement scans)."""
     con.execute("SET python_enable_replacements = false")
     return con
+
+
+@contextlib.contextmanager
+def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection of its own for one piece of work, closed afterwards: a connection with an
+    unfinished result refuses more work, so concurrent readers (web requests) each take one."""
+    cur = configure(con.cursor())
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -141,7 +154,7 @@ class SourceWriter:
         self.warnings = 0
         self._buffer: dict[str, list] = {"records": [], "runs": [], "warnings": [], "systems": []}
 
-    def __enter__(self) -> "SourceWriter":
+    def __enter__(self) -> SourceWriter:
         self.con.execute("BEGIN TRANSACTION")
         try:
             self._delete_old()
@@ -175,8 +188,8 @@ class SourceWriter:
         con.execute("DROP TABLE scope_results")
         con.execute("DROP TABLE scope_warnings")
 
-    def add(self, records: list[dict], runs: list[dict] = (), warnings: Iterable[dict] = (),
-            systems: list[dict] = ()) -> None:
+    def add(self, records: list[dict], runs: Iterable[dict] = (), warnings: Iterable[dict] = (),
+            systems: Iterable[dict] = ()) -> None:
         self._buffer["records"].extend(records)
         self._buffer["runs"].extend(runs)
         self._buffer["warnings"].extend(warnings)
@@ -252,7 +265,7 @@ class SourceWriter:
         self.warnings += len(warns)
         self._buffer = {"records": [], "runs": [], "warnings": [], "systems": []}
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         con = self.con
         if exc_type is not None:
             con.execute("ROLLBACK")
@@ -298,7 +311,8 @@ def remove_source(con: duckdb.DuckDBPyConnection, source_id: str) -> bool:
     """Atomically drop a source and everything it brought; False if there was no such source."""
     con.execute("BEGIN TRANSACTION")
     try:
-        found = con.execute("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]).fetchone()[0]
+        row = con.execute("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]).fetchone()
+        found = row[0] if row else 0
         for table in ("runs", "results", "warnings", "systems", "source_files", "sources"):
             con.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
         con.execute("COMMIT")

@@ -14,12 +14,14 @@ that fails, or a float column holding a non-finite value, is rebuilt value by va
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..records import escape_text
+
 
 def _fit(value: Any, arrow_type: pa.DataType) -> tuple[Any, str | None]:
     """(value the column can hold, why it was changed or None)."""

@@ -15,14 +15,15 @@ import glob
 import os
 import shutil
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 
 class WriterLock:
     """An exclusive advisory lock beside the store (`results.duckdb.lock`), held by every
     writing Store for its lifetime."""
 
-    _held: dict[str, list] = {}  # lock path -> [fd, holders] within this process (re-entrant)
+    _held: ClassVar[dict[str, list]] = {}  # lock path -> [fd, holders] within this process (re-entrant)
 
     def __init__(self, path: str, timeout: float = 600.0):
         self.path = os.path.abspath(path) + ".lock"
@@ -51,7 +52,7 @@ class WriterLock:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     os.close(fd)
-                    raise TimeoutError(f"{path}: another import or edit has held the store for {timeout:.0f} s")
+                    raise TimeoutError(f"{path}: another import or edit has held the store for {timeout:.0f} s") from None
                 time.sleep(0.1)
 
     def release(self) -> None:
@@ -92,14 +93,15 @@ class LiveStore:
     """A read-only Store that reopens itself when its file is replaced by a writer; the
     playground holds one. Attribute access goes to the current Store."""
 
-    def __init__(self, path: str | None, opener):
+    def __init__(self, path: str | None, opener: Callable[[str | None], Any]):
         self._opener = opener
         self._store = opener(path)
         self._path = self._store.path
         self._identity = file_identity(self._path)
         self._checked = 0.0
 
-    def current(self):
+    def current(self) -> Any:
+        """The Store of the file as it is now."""
         now = time.monotonic()
         if now - self._checked > 0.25:
             self._checked = now
@@ -109,7 +111,7 @@ class LiveStore:
                 self._store = self._reopen(identity)  # the old one closes when no request holds it
         return self._store
 
-    def _reopen(self, identity):
+    def _reopen(self, identity: tuple[int, int] | None) -> Any:
         """Open the new file. DuckDB shares one database per path within a process, and the
         old one may still serve a request: open the new file through a fresh name (a hard
         link, removed at once) so it gets a database of its own."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..records import Batch, Problem, make_uid
 from ..safe_files import TreeReader, subfolders
@@ -60,7 +61,7 @@ def list_units(root: str) -> list[tuple[str, str, str]]:
 
 def walk_unit(root: str, div: str, sub: str, first: str) -> list[TinyResult]:
     found: list[TinyResult] = []
-    stack = [(first,)]
+    stack: list[tuple[str, ...]] = [(first,)]
     while stack:
         parts = stack.pop()
         path = os.path.join(root, div, sub, "results", *parts)
@@ -138,6 +139,8 @@ def _run(read: Callable[[str], bytes], folder: str, kind: str, problems: list[Pr
 
 def build_result(tr: TinyResult, round_name: str, desc: dict[str, Any], read: Callable[[str], bytes],
                  run_folders: dict[str, str], ref: str = "main") -> tuple[dict | None, list[dict], list[Problem]]:
+    """One Tiny result folder: (record or None, runs, problems). Tiny's system description
+    is its own document (Board Name, Processor(s) Name, ...), so it maps its own fields."""
     problems: list[Problem] = []
     loc = tr.location
     system, model, bench = split(tr.parts)
@@ -153,24 +156,8 @@ def build_result(tr: TinyResult, round_name: str, desc: dict[str, Any], read: Ca
     if perf is not None:
         result = perf.median if perf.median is not None else perf.estimated
         metric_line = "median throughput" if perf.median is not None else "estimated throughput"
-    acc_run = runs.get("accuracy")
-    accuracy = target = None
-    passed = None
-    metric = bench.metric if bench else None
-    if acc_run is not None:
-        if metric:
-            accuracy = acc_run.accuracy.get(metric)
-            if accuracy is None:
-                problems.append(Problem(paths["accuracy"], f"no {metric} value"))
-            elif metric in acc_run.lenient:
-                problems.append(Problem(paths["accuracy"], f"{metric} not in the official form; read leniently"))
-        elif acc_run.accuracy:  # a benchmark without a target (or an open model): keep what it says
-            metric, accuracy = next(iter(acc_run.accuracy.items()))
-    elif "accuracy" not in run_folders and (bench is None or bench.metric is not None):
-        problems.append(Problem(f"{loc}/accuracy/results.txt", "missing"))
-    if bench is not None and bench.target is not None and accuracy is not None:
-        target = float(bench.target)
-        passed = accuracy >= target
+    metric, accuracy, target, passed = _accuracy(runs.get("accuracy"), bench, paths, loc,
+                                                 "accuracy" in run_folders, problems)
     energy_run = runs.get("energy")
     energy = energy_run.median if energy_run is not None else None
     if result is not None and not result > 0:
@@ -230,7 +217,35 @@ def build_result(tr: TinyResult, round_name: str, desc: dict[str, Any], read: Ca
         "harness": "eembc-runner",
     }
     record["tags"] = tags_for(record)
-    run_rows = []
+    return record, _run_rows(runs, loc, accuracy), problems
+
+
+def _accuracy(acc_run: RunText | None, bench: Any, paths: dict[str, str], loc: str, has_folder: bool,
+              problems: list[Problem]) -> tuple[str | None, float | None, float | None, bool | None]:
+    """(metric, accuracy, target, passed) from the accuracy run, against the benchmark's target."""
+    accuracy = target = None
+    passed = None
+    metric = bench.metric if bench else None
+    if acc_run is not None:
+        if metric:
+            accuracy = acc_run.accuracy.get(metric)
+            if accuracy is None:
+                problems.append(Problem(paths["accuracy"], f"no {metric} value"))
+            elif metric in acc_run.lenient:
+                problems.append(Problem(paths["accuracy"], f"{metric} not in the official form; read leniently"))
+        elif acc_run.accuracy:  # a benchmark without a target (or an open model): keep what it says
+            metric, accuracy = next(iter(acc_run.accuracy.items()))
+    elif not has_folder and (bench is None or bench.metric is not None):
+        problems.append(Problem(f"{loc}/accuracy/results.txt", "missing"))
+    if bench is not None and bench.target is not None and accuracy is not None:
+        target = float(bench.target)
+        passed = accuracy >= target
+    return metric, accuracy, target, passed
+
+
+def _run_rows(runs: dict[str, RunText | None], loc: str, accuracy: float | None) -> list[dict]:
+    """A runs row per run folder read (performance, accuracy, energy)."""
+    rows = []
     for kind, run in runs.items():
         if run is None:
             continue
@@ -238,9 +253,9 @@ def build_result(tr: TinyResult, round_name: str, desc: dict[str, Any], read: Ca
         if run.estimated is not None:
             values["estimated_throughput"] = run.estimated
         value = run.median if kind != "accuracy" else accuracy
-        run_rows.append({"location": loc, "run": kind, "valid": value is not None, "log_scenario": None,
-                         "result": value, "has_detail": bool(run.windows), "values": values})
-    return record, run_rows, problems
+        rows.append({"location": loc, "run": kind, "valid": value is not None, "log_scenario": None,
+                     "result": value, "has_detail": bool(run.windows), "values": values})
+    return rows
 
 
 def tags_for(r: dict[str, Any]) -> list[str]:
@@ -255,7 +270,7 @@ def tags_for(r: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[dict], int]:
+def _work(args: tuple[str, str, str, tuple[str, str, str]]) -> tuple[list[dict], list[dict], list[Problem], list[dict], int]:
     root, round_name, ref, (div, sub, first) = args
     reader = TreeReader(root)
     problems: list[Problem] = []

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Problem, decode_checked
+from ..records import Problem, as_float, decode_checked
 from .rules import pattern, table
 
 
@@ -27,12 +27,6 @@ class RunText:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def parse_results_txt(data: bytes, path: str, kind: str) -> RunText:
@@ -56,27 +50,27 @@ def parse_results_txt(data: bytes, path: str, kind: str) -> RunText:
     for lineno, line in enumerate(text.splitlines(), 1):
         m = median_rx.match(line)
         if m:
-            value = _float(m.group(1))
+            value = as_float(m.group(1))
             if value is None:
                 out.problems.append(Problem(path, f"median {m.group(1)!r} is not a number", lineno))
             out.median = value
             continue
         m = window_rx.match(line)
-        if m and (value := _float(m.group(1))) is not None:
+        if m and (value := as_float(m.group(1))) is not None:
             out.windows.append(value)
             continue
         m = estimated_rx.match(line)
         if m:
-            out.estimated = _float(m.group(1))
+            out.estimated = as_float(m.group(1))
             continue
         for metric in official:
             m = official[metric][0].match(line) or official[metric][1].match(line)
-            if m and (value := _float(m.group(1))) is not None:
+            if m and (value := as_float(m.group(1))) is not None:
                 out.accuracy[metric] = value
                 out.lenient.discard(metric)
                 break
             m = lenient[metric].search(line)
-            if m and metric not in out.accuracy and (value := _float(m.group(1))) is not None:
+            if m and metric not in out.accuracy and (value := as_float(m.group(1))) is not None:
                 out.accuracy[metric] = value
                 out.lenient.add(metric)
                 break
@@ -87,7 +81,7 @@ def parse_results_txt(data: bytes, path: str, kind: str) -> RunText:
                 if m:
                     out.extra[key] = int(m.group(1))
         elif line.strip().startswith("Average duty cycle:"):
-            out.extra["duty_cycle"] = _float(line.split(":", 1)[1].strip())
+            out.extra["duty_cycle"] = as_float(line.split(":", 1)[1].strip())
     if kind in ("performance", "energy") and out.median is None and out.estimated is None:
         what = "Median energy cost" if kind == "energy" else "Median throughput"
         out.problems.append(Problem(path, f"no '{what} is ...' line (truncated?)"))

@@ -14,16 +14,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..records import Batch, Problem, make_uid, total_accelerators
 from ..safe_files import TreeReader, subfolders
-from ..workers import parallel_map
+from ..systems import as_int, as_text, columns_of, parse_system_json
 from ..units import Unit, selects
-from ..systems import as_int, as_text, parse_system_json
-from .mllog import parse_log
+from ..workers import parallel_map
+from .mllog import RunLog, parse_log
 from .power import node_energy, switch_energy
 from .rules import TASKS, Target, TrainingRules, benchmark_name
 from .scoring import RunFacts, olympic_score, run_facts
@@ -82,14 +83,14 @@ def list_benchmarks(root: str, family: str) -> list[BenchmarkDir]:
         return out
     for sub in subfolders(root):
         for system in subfolders(os.path.join(root, sub, "results")):
-            sys_json = f"{sub}/systems/{system}.json"
-            sys_json = sys_json if os.path.lexists(os.path.join(root, sys_json)) else None
+            described = f"{sub}/systems/{system}.json"
+            sys_json = described if os.path.lexists(os.path.join(root, described)) else None
             sys_path = os.path.join(root, sub, "results", system)
             children = subfolders(sys_path)
             if family == "hpc" and any(c in ("strong", "weak") for c in children):
-                for scaling in ("strong", "weak"):
-                    for bench in subfolders(os.path.join(sys_path, scaling)):
-                        out.append(BenchmarkDir(sub, system, bench, f"{sub}/results/{system}/{scaling}/{bench}", sys_json, scaling))
+                for kind in ("strong", "weak"):
+                    for bench in subfolders(os.path.join(sys_path, kind)):
+                        out.append(BenchmarkDir(sub, system, bench, f"{sub}/results/{system}/{kind}/{bench}", sys_json, kind))
             else:
                 # HPC v0.7 had time-to-train (strong scaling) results only, without the folder.
                 scaling = "strong" if family == "hpc" else None
@@ -118,19 +119,10 @@ def system_fields(desc: dict[str, Any]) -> dict[str, Any]:
             "availability": (as_text(desc.get("status")) or "").lower() or None,
             "notes": as_text(desc.get("notes")) or None,
         }
-    notes = ";".join(s for s in (as_text(desc.get("hw_notes")), as_text(desc.get("sw_notes"))) if s)
     return {
         "system_name": as_text(desc.get("system_name")),
-        "accelerator_model_name": as_text(desc.get("accelerator_model_name")),
-        "accelerators_per_node": as_int(desc.get("accelerators_per_node")),
-        "number_of_nodes": as_int(desc.get("number_of_nodes")),
-        "host_processor_model_name": as_text(desc.get("host_processor_model_name")),
-        "host_processors_per_node": as_int(desc.get("host_processors_per_node")),
-        "host_processor_core_count": as_int(desc.get("host_processor_core_count")),
-        "framework": as_text(desc.get("framework")),
-        "operating_system": as_text(desc.get("operating_system")),
+        **columns_of(desc),
         "availability": (as_text(desc.get("status")) or "").lower() or None,
-        "notes": notes or None,
     }
 
 
@@ -144,7 +136,7 @@ def _reader(root: str) -> TreeReader:
     return TreeReader(root)
 
 
-def _log_target(log) -> Target | None:
+def _log_target(log: RunLog) -> Target | None:
     """v0.5 logs name their own target (`eval_target: 0.749`)."""
     value = log.value("eval_target")
     try:
@@ -167,21 +159,21 @@ def _scaling_factor(root: str, bd: BenchmarkDir, problems: list[Problem]) -> flo
         return 1.0
 
 
-def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, desc: dict[str, Any],
-                    ref: str = "main"):
-    rules = TrainingRules(family, round_name)
+def _result_logs(root: str, bd: BenchmarkDir) -> tuple[str, list[str], list[Problem]]:
+    """(benchmark, result_*.txt names, problems) of a benchmark folder; an empty list when
+    nothing there can be scored."""
     problems: list[Problem] = []
     benchmark = benchmark_name(bd.folder)
     bench_path = os.path.join(root, *bd.location.split("/"))
     try:
         names = sorted(os.listdir(bench_path))
     except OSError as exc:
-        return None, [], [Problem(bd.location, f"cannot list: {exc.strerror}")]
+        return benchmark, [], [Problem(bd.location, f"cannot list: {exc.strerror}")]
     result_files = [n for n in names if RESULT_FILE.match(n)]
     if not bd.folder:
         benchmark = _logged_benchmark(root, bd.location, result_files)
         if not benchmark:
-            return None, [], [Problem(bd.location, "result logs outside a benchmark folder, and no log names its benchmark")]
+            return "", [], [Problem(bd.location, "result logs outside a benchmark folder, and no log names its benchmark")]
     for n in names:
         if bd.folder and n != "power" and _has_result_logs(os.path.join(bench_path, n)):
             problems.append(Problem(f"{bd.location}/{n}", "result logs in a folder inside a benchmark folder: not read"))
@@ -189,13 +181,22 @@ def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, d
             problems.append(Problem(f"{bd.location}/{n}", "not named result_*.txt: not counted (as the official summarizer)"))
     if not result_files:
         problems.append(Problem(f"{bd.location}/result_0.txt", "missing: no result logs in this benchmark folder"))
-        return None, [], problems
-    facts: list[RunFacts] = []
-    runs: list[dict] = []
-    target_used: Target | None = None
-    unofficial_time = False
-    power_dir = os.path.join(bench_path, "power")
-    has_power = os.path.isdir(power_dir)
+    return benchmark, result_files, problems
+
+
+@dataclass
+class _Runs:
+    facts: list[RunFacts]
+    runs: list[dict]
+    target: Target | None
+    unofficial_time: bool  # a log timed in time_s: read, but the official parser rejects it
+
+
+def _read_runs(root: str, bd: BenchmarkDir, rules: TrainingRules, benchmark: str, result_files: list[str],
+               desc: dict[str, Any], problems: list[Problem]) -> _Runs:
+    """Each result log's facts (time to train, quality, status) and its row of runs."""
+    out = _Runs([], [], None, False)
+    has_power = os.path.isdir(os.path.join(root, *bd.location.split("/"), "power"))
     for name in result_files:
         rel = f"{bd.location}/{name}"
         try:
@@ -205,93 +206,102 @@ def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, d
             continue
         problems.extend(log.problems)
         if log.seconds_lines:
-            unofficial_time = True
+            out.unofficial_time = True
             problems.append(Problem(rel, f"{log.seconds_lines} MLLOG line(s) timed in time_s, not time_ms: "
                                          "read here, rejected by the official parser, so the result is not valid"))
-        gbs = log.value("global_batch_size")
-        target = rules.target(benchmark, gbs) or _log_target(log)
-        target_used = target_used or target
+        target = rules.target(benchmark, log.value("global_batch_size")) or _log_target(log)
+        out.target = out.target or target
         division = log.value("submission_division") or desc.get("division")
         f, probs = run_facts(log, name, target, rel, rules.init_limit_ms(division))
         problems.extend(probs)
         if has_power and f.counted and f.time_ms is not None:
             f.energy_joules = _run_energy(root, bd, name, f.time_ms, problems)
-        facts.append(f)
-        runs.append({"run": name, "valid": f.counted, "log_scenario": bd.scaling, "result": f.minutes,
-                     "has_detail": True, "values": json.dumps({
-                         "status": f.status, "reason": f.reason, "quality": f.quality,
-                         "reached_target": f.reached_target, "epoch_num": f.epoch_num,
-                         "samples_count": f.samples_count, "global_batch_size": f.global_batch_size,
-                         "throughput": f.throughput, "energy_joules": f.energy_joules,
-                         "time_to_train_ms": f.time_ms, **{f"submission_{k}": v for k, v in f.submission.items()}},
-                         default=str)})
+        out.facts.append(f)
+        out.runs.append({"run": name, "valid": f.counted, "log_scenario": bd.scaling, "result": f.minutes,
+                         "has_detail": True, "values": json.dumps({
+                             "status": f.status, "reason": f.reason, "quality": f.quality,
+                             "reached_target": f.reached_target, "epoch_num": f.epoch_num,
+                             "samples_count": f.samples_count, "global_batch_size": f.global_batch_size,
+                             "throughput": f.throughput, "energy_joules": f.energy_joules,
+                             "time_to_train_ms": f.time_ms, **{f"submission_{k}": v for k, v in f.submission.items()}},
+                             default=str)})
+    return out
+
+
+@dataclass
+class _Score:
+    minutes: float | None
+    runs_counted: int
+    reason: str | None
+    energy: float | None
+    instance_scale: int | None
+
+
+def _score(facts: list[RunFacts], weak: bool, required: int | None, dropped: int, scaling: float) -> _Score:
+    """Strong scaling (and training): the olympic mean. HPC weak scaling: from the first
+    start to the last stop of the converged models, if enough converged."""
+    if not weak:
+        score = olympic_score(facts, dropped, scaling)
+        return _Score(score.minutes, score.runs_counted, score.reason, score.energy_joules, None)
+    counted = [f for f in facts if f.counted]
+    enough = required is None or len(counted) >= required
+    stops = [f.stop_ms for f in counted if f.stop_ms is not None]
+    starts = [f.start_ms for f in counted if f.start_ms is not None]
+    minutes = ((max(stops) - min(starts)) / 60000.0) if counted and enough and stops and starts else None
+    reason = None if minutes is not None else f"not enough converged models ({len(counted)} of {required})"
+    return _Score(minutes, len(counted), reason, None, next((f.instance_scale for f in counted if f.instance_scale), None))
+
+
+def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, desc: dict[str, Any],
+                    ref: str = "main") -> tuple[dict[str, Any] | None, list[dict], list[Problem]]:
+    """One benchmark folder: (record or None, runs, problems)."""
+    rules = TrainingRules(family, round_name)
+    benchmark, result_files, problems = _result_logs(root, bd)
+    if not result_files:
+        return None, [], problems
+    got = _read_runs(root, bd, rules, benchmark, result_files, desc, problems)
     scaling = _scaling_factor(root, bd, problems)
     required = rules.required_runs(benchmark)
     weak = bd.scaling == "weak"
-    if weak:
-        counted = [f for f in facts if f.counted]
-        enough = required is None or len(counted) >= required
-        minutes = ((max(f.stop_ms for f in counted) - min(f.start_ms for f in counted)) / 60000.0) if counted and enough else None
-        reason = None if minutes is not None else f"not enough converged models ({len(counted)} of {required})"
-        score_minutes, runs_counted, energy = minutes, len(counted), None
-        instance_scale = next((f.instance_scale for f in counted if f.instance_scale), None)
-    else:
-        score = olympic_score(facts, rules.max_dropped(benchmark), scaling)
-        score_minutes, runs_counted, reason, energy = score.minutes, score.runs_counted, score.reason, score.energy_joules
-        instance_scale = None
-    if reason:
-        problems.append(Problem(bd.location, f"no score: {reason}"))
+    score = _score(got.facts, weak, required, rules.max_dropped(benchmark), scaling)
+    if score.reason:
+        problems.append(Problem(bd.location, f"no score: {score.reason}"))
     if required is not None and len(result_files) < required:
         problems.append(Problem(bd.location, f"{len(result_files)} result logs, the rules ask for {required}"))
     if not rules.known_benchmark(benchmark):
         problems.append(Problem(bd.location, f"{benchmark!r} is not a benchmark of {family} {round_name} in mlperf_logging's tables"))
-    sysf = system_fields(desc) if desc else {}
     division = (as_text(desc.get("division")) if desc else None) or next(
-        (f.submission.get("division") for f in facts if f.submission.get("division")), None)
+        (f.submission.get("division") for f in got.facts if f.submission.get("division")), None)
     division = (division or "").lower() or None
-    qualities = [f.quality for f in facts if f.counted and f.quality is not None]
-    headline = target_used.headline if target_used else None
+    qualities = sorted(f.quality for f in got.facts if f.counted and f.quality is not None)
+    target = got.target
     record: dict[str, Any] = {
         "uid": make_uid(family, round_name, division or "", bd.submitter, bd.system, benchmark, bd.scaling or ""),
-        "family": family,
-        "round": round_name,
-        "division": division,
-        "submitter": bd.submitter,
-        "system": bd.system,
-        "benchmark": benchmark,
-        "model": benchmark,
-        "mlperf_model": benchmark,
-        "task": TASKS.get(benchmark),
-        "scenario": bd.scaling,
-        "result": score_minutes,
-        "result_units": "min.",
-        "official_units": "min.",
+        "family": family, "round": round_name, "division": division, "submitter": bd.submitter, "system": bd.system,
+        "benchmark": benchmark, "model": benchmark, "mlperf_model": benchmark, "task": TASKS.get(benchmark),
+        "scenario": bd.scaling, "result": score.minutes, "result_units": "min.", "official_units": "min.",
         "result_metric": "time_to_train_all" if weak else "time_to_train",
-        "valid": (score_minutes is not None and not unofficial_time
+        "valid": (score.minutes is not None and not got.unofficial_time
                   and (required is None or len(result_files) >= required)),
         "inferred": False,
-        "accuracy": sorted(qualities)[len(qualities) // 2] if qualities else None,
-        "accuracy_metric": (target_used.key if target_used else None),
-        "accuracy_target": headline[2] if headline else None,
-        "accuracy_pass": (all(f.reached_target for f in facts if f.counted) if target_used and runs_counted else None),
-        "has_power": energy is not None,
-        "energy_joules": energy,
-        "runs_total": len(facts),
-        "runs_counted": runs_counted,
-        "scaling_factor": scaling,
-        "samples_per_query": None,
-        "location": bd.location,
+        "accuracy": qualities[len(qualities) // 2] if qualities else None,
+        "accuracy_metric": target.key if target else None,
+        "accuracy_target": target.headline[2] if target and target.headline else None,
+        "accuracy_pass": (all(f.reached_target for f in got.facts if f.counted) if target and score.runs_counted else None),
+        "has_power": score.energy is not None, "energy_joules": score.energy,
+        "runs_total": len(got.facts), "runs_counted": score.runs_counted, "scaling_factor": scaling,
+        "samples_per_query": None, "location": bd.location,
         "url": f"https://github.com/mlcommons/{REPO[family]}_{round_name}/tree/{ref}/{bd.location}",
-        **sysf,
+        **(system_fields(desc) if desc else {}),
     }
     record["total_accelerators"] = total_accelerators(record.get("number_of_nodes"), record.get("accelerators_per_node"))
     if weak:
-        record["query_count"] = float(runs_counted)  # number of models trained
-        record["samples_per_query"] = float(instance_scale) if instance_scale else None
+        record["query_count"] = float(score.runs_counted)  # number of models trained
+        record["samples_per_query"] = float(score.instance_scale) if score.instance_scale else None
     record["tags"] = _tags(record)
-    for run in runs:
+    for run in got.runs:
         run["uid"] = record["uid"]
-    return record, runs, problems
+    return record, got.runs, problems
 
 
 def _run_energy(root: str, bd: BenchmarkDir, result_name: str, time_ms: float, problems: list[Problem]) -> float | None:
@@ -342,7 +352,7 @@ def _tags(r: dict[str, Any]) -> list[str]:
     return tags
 
 
-def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[Problem], dict, int]:
+def _work(args: tuple[str, str, str, BenchmarkDir, str]) -> tuple[list[dict], list[dict], list[Problem], list[Problem], dict, int]:
     root, family, round_name, bd, ref = args
     problems: list[Problem] = []
     system_problems: list[Problem] = []  # reported once per system, not per benchmark
@@ -355,7 +365,10 @@ def _work(args) -> tuple[list[dict], list[dict], list[Problem], list[Problem], d
         except OSError as exc:
             system_problems.append(Problem(bd.system_json, f"cannot read: {exc.strerror}"))
     else:
-        where = bd.location.rsplit("/", 1)[0] + "/entry.json" if bd.location.startswith("v0.5.0/") else f"{bd.submitter}/systems/{bd.system}.json"
+        if bd.location.startswith("v0.5.0/"):
+            where = bd.location.rsplit("/", 1)[0] + "/entry.json"
+        else:
+            where = f"{bd.submitter}/systems/{bd.system}.json"
         system_problems.append(Problem(where, "missing: no system description"))
     try:
         record, runs, probs = build_benchmark(root, family, round_name, bd, desc, ref)

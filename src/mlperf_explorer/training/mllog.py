@@ -86,8 +86,8 @@ def _decode_value(text: str) -> tuple[Any, dict]:
     except (ValueError, RecursionError):
         return text.strip('"'), {}
     if isinstance(obj, dict) and ("value" in obj or "metadata" in obj):
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        return obj.get("value"), meta
+        meta = obj.get("metadata")
+        return obj.get("value"), meta if isinstance(meta, dict) else {}
     return obj, {}
 
 
@@ -179,7 +179,7 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
     records = _decode_all([body for _, body in lines])
     if records is None:  # find the bad lines one by one
         records = [_decode_one(body) for _, body in lines]
-    for (lineno, _), rec in zip(lines, records):
+    for (lineno, _), rec in zip(lines, records, strict=False):
         if not isinstance(rec, dict):
             log.unparsed_lines += 1
             log.first_unparsed = log.first_unparsed or lineno
@@ -202,5 +202,5 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
         log.era = log.era or "mllog"
         if key not in KEYS:
             continue
-        meta = rec.get("metadata") if isinstance(rec.get("metadata"), dict) else {}
-        log.events.append(Event(key, t, rec.get("value"), meta, lineno))
+        meta = rec.get("metadata")
+        log.events.append(Event(key, t, rec.get("value"), meta if isinstance(meta, dict) else {}, lineno))

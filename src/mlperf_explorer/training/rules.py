@@ -69,6 +69,10 @@ def benchmark_name(folder: str) -> str:
     return BENCHMARK_ALIASES.get(folder, folder)
 
 
+# mlperf_logging result_summarizer: unet3d's 40 runs drop four at each end, others one.
+DROPPED_AT_EACH_END = {"unet3d": 4}
+
+
 @dataclass(frozen=True)
 class Target:
     """An eval key and the conditions one of its values must meet, all of them, as the
@@ -105,9 +109,10 @@ class TrainingRules:
 
     @staticmethod
     def max_dropped(benchmark: str) -> int:
-        return 4 if benchmark == "unet3d" else 1
+        """Runs the olympic mean drops at each end (mlperf_logging's result_summarizer)."""
+        return DROPPED_AT_EACH_END.get(benchmark, 1)
 
-    def target(self, benchmark: str, global_batch_size: Any = None) -> "Target | None":
+    def target(self, benchmark: str, global_batch_size: Any = None) -> Target | None:
         """The round's quality check for a benchmark, or None where its rules give none."""
         t = self.table.get("targets", {}).get(benchmark)
         if not t:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Problem
+from ..records import Problem, as_float
 from .mllog import RunLog
 from .rules import Target
 
@@ -42,22 +42,13 @@ class RunFacts:
         return None if self.time_ms is None else self.time_ms / 60000.0
 
 
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
 
 
 def _headline_value(value: Any, target: Target | None) -> float | None:
     if isinstance(value, dict):
         field = target.headline[0] if target else None
-        return _num(value.get(field)) if field else None
-    return _num(value)
+        return as_float(value.get(field)) if field else None
+    return as_float(value)
 
 
 def _init_minutes(log: RunLog) -> float | None:
@@ -90,12 +81,12 @@ def run_facts(log: RunLog, name: str, target: Target | None, path: str,
         v = log.value(key)
         if v is not None:
             facts.submission[key[len("submission_"):]] = v
-    facts.global_batch_size = _num(log.value("global_batch_size"))
-    nodes, accel = _num(log.value("number_of_nodes")), _num(log.value("accelerators_per_node"))
+    facts.global_batch_size = as_float(log.value("global_batch_size"))
+    nodes, accel = as_float(log.value("number_of_nodes")), as_float(log.value("accelerators_per_node"))
     if nodes is not None and accel is not None:
         facts.instance_scale = int(nodes) * max(int(accel), 1)
-    stats = [e.value.get("throughput") for e in log.all("tracked_stats") if isinstance(e.value, dict)]
-    stats = [s for s in (_num(x) for x in stats) if s is not None]
+    logged = [e.value.get("throughput") for e in log.all("tracked_stats") if isinstance(e.value, dict)]
+    stats = [s for s in (as_float(x) for x in logged) if s is not None]
     if stats:
         facts.throughput = sum(stats) / len(stats)
     if start is None:
@@ -119,10 +110,10 @@ def run_facts(log: RunLog, name: str, target: Target | None, path: str,
         chosen = evals[-1] if evals else None
     if chosen is not None:
         facts.quality = _headline_value(chosen.value, target)
-        facts.epoch_num = _num(chosen.metadata.get("epoch_num"))
-        facts.samples_count = _num(chosen.metadata.get("samples_count"))
+        facts.epoch_num = as_float(chosen.metadata.get("epoch_num"))
+        facts.samples_count = as_float(chosen.metadata.get("samples_count"))
     if facts.samples_count is None:
-        facts.samples_count = _num(stop.metadata.get("samples_count"))
+        facts.samples_count = as_float(stop.metadata.get("samples_count"))
     init_minutes = _init_minutes(log) if init_limit_ms is not None else None
     if log.unparsed_lines:
         # The summarizer reads a log only if every MLLOG line parses (result_summarizer.py,
@@ -161,11 +152,11 @@ def olympic_score(runs: list[RunFacts], max_dropped: int, scaling: float = 1.0) 
     dropped = len(runs) - len(counted)
     if dropped > max_dropped:
         return Score(None, len(counted), dropped, f"too many non-converged runs ({dropped} > {max_dropped})")
-    order = sorted(range(len(counted)), key=lambda i: counted[i].time_ms)
+    order = sorted(range(len(counted)), key=lambda i: counted[i].time_ms or 0.0)  # counted runs have a time
     keep = order[max_dropped:len(counted) - (max_dropped - dropped)]
     if not keep:
         return Score(None, len(counted), dropped, "not enough runs for an olympic mean")
-    minutes = sum(counted[i].minutes for i in keep) / len(keep) * scaling
-    energies = [counted[i].energy_joules for i in keep]
-    energy = sum(energies) / len(energies) * scaling if energies and all(e is not None for e in energies) else None
+    minutes = sum(counted[i].minutes or 0.0 for i in keep) / len(keep) * scaling
+    energies = [e for e in (counted[i].energy_joules for i in keep) if e is not None]
+    energy = sum(energies) / len(energies) * scaling if energies and len(energies) == len(keep) else None
     return Score(minutes, len(keep), dropped, None, energy)

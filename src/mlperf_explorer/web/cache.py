@@ -8,7 +8,8 @@ memory until then. Bounded by entries and bytes (least recently used go first).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MAX_ENTRIES = 512
 MAX_BYTES = 96 * 1024 * 1024

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import Store
+from ..query import facets
+from ..query.compare import compare_results
 from ..query.expr import literal as lit
+from ..query.results import system_description
 from ..records import LOWER_IS_BETTER, round_key
 
 LEADERBOARD_COLUMNS = [
@@ -23,6 +26,19 @@ LEADERBOARD_COLUMNS = [
 ]
 FACETS = ["division", "system_type", "submitter", "accelerator_model_name", "availability", "scenario", "mlperf_model"]
 PAGE_SIZE = 200
+MAX_PAGE_SIZE = 10000
+MAX_TOP = 200
+CHART_KINDS = ("scatter", "bars", "trend")
+COLOR_COLUMNS = ("submitter", "accelerator_model_name", "division", "system_type")
+SYSTEM_COLUMNS = ["uid", "family", "round", "division", "model", "scenario", "result", "result_units", "valid", "perf_per_watt"]
+
+
+def int_param(request: Any, name: str, default: int) -> int:
+    """An integer URL parameter; anything else is the default."""
+    try:
+        return int(request.query_params.get(name, default))
+    except (TypeError, ValueError):
+        return default
 
 
 @dataclass
@@ -47,7 +63,7 @@ class Filters:
     extra: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_params(cls, params: dict[str, str]) -> "Filters":
+    def from_params(cls, params: dict[str, str]) -> Filters:
         def flag(name: str) -> bool:
             return str(params.get(name, "")).lower() in ("1", "true", "on", "yes")
 
@@ -62,7 +78,7 @@ class Filters:
             availability=params.get("availability", ""), power=flag("power"), valid=flag("valid"),
             q=params.get("q", "")[:200], constraint=params.get("constraint", ""), sort=params.get("sort", ""))
 
-    def with_latest_round(self, store: Store) -> "Filters":
+    def with_latest_round(self, store: Store) -> Filters:
         """A leaderboard is one round: the family's latest unless the URL names one."""
         latest = latest_rounds(store)
         if self.family not in latest and self.family == "inference" and latest:
@@ -119,78 +135,41 @@ def _rows(records: list[dict]) -> list[dict]:
 
 
 def latest_rounds(store: Store) -> dict[str, str]:
-    """{family: its newest imported round}, rounds ordered by number."""
-    cur = store._cursor()
-    try:
-        pairs = cur.execute("SELECT DISTINCT family, round FROM results").fetchall()
-    finally:
-        cur.close()
-    latest: dict[str, str] = {}
-    for fam, rnd in pairs:
-        if fam not in latest or round_key(rnd) > round_key(latest[fam]):
-            latest[fam] = rnd
-    return latest
+    """{family: its newest imported round}."""
+    return facets.latest_rounds(store)
 
 
 def choices(store: Store, family: str) -> dict[str, list[str]]:
     """The values each picker offers, for one family."""
-    cur = store._cursor()
-    try:
-        out = {}
-        for column in ("round", "division", "scenario", "availability"):
-            out[column] = [r[0] for r in cur.execute(
-                f'SELECT DISTINCT "{column}" FROM results WHERE family = ? AND "{column}" IS NOT NULL ORDER BY 1',
-                [family]).fetchall()]
-        out["model"] = [r[0] for r in cur.execute(
-            "SELECT DISTINCT coalesce(mlperf_model, benchmark) FROM results WHERE family = ? AND coalesce(mlperf_model, benchmark) "
-            "IS NOT NULL ORDER BY 1", [family]).fetchall()]
-        out["system_type"] = [r[0] for r in cur.execute(
-            "SELECT DISTINCT unnest(string_split(lower(replace(system_type, ' ', '')), ',')) FROM results "
-            "WHERE family = ? AND system_type IS NOT NULL ORDER BY 1", [family]).fetchall() if r[0]]
-        out["family"] = [r[0] for r in cur.execute("SELECT DISTINCT family FROM results ORDER BY 1").fetchall()]
-        out["constraint"] = [c["name"] for c in store.constraints()]
-        return out
-    finally:
-        cur.close()
+    out = facets.distinct_values(store, family)
+    out["constraint"] = [c["name"] for c in store.constraints()]
+    return out
 
 
 # ---- pages ------------------------------------------------------------------------------
 
 def overview(store: Store) -> dict[str, Any]:
+    """Imported sources, the leader of each benchmark in each family's newest round, and who
+    submitted what."""
     status = store.status()
     latest = latest_rounds(store)
-    keys = [[f"{k} {v}" for k, v in latest.items()]]
-    cur = store._cursor()
-    try:
-        leaders = cur.sql("""
-            WITH ranked AS (
-              SELECT family, round, coalesce(mlperf_model, benchmark) AS model, coalesce(scenario, '') AS scenario,
-                     submitter, system_name, system, uid, result, result_units,
-                     row_number() OVER (PARTITION BY family, round, coalesce(mlperf_model, benchmark), scenario
-                       ORDER BY CASE WHEN result_units IN ('Latency (ms)', 'Latency (s)', 'min.') THEN result ELSE -result END, uid) AS rank
-              FROM results
-              WHERE family || ' ' || round IN (SELECT unnest(?::VARCHAR[])) AND valid AND result IS NOT NULL
-                AND division = 'closed' AND NOT coalesce(inferred, false))
-            SELECT family, round, model, scenario, submitter, system_name, system, uid, result, result_units
-            FROM ranked WHERE rank = 1 ORDER BY family, model, scenario""", params=keys).to_arrow_table().to_pylist()
-        matrix_rows = cur.execute(
-            "SELECT submitter, coalesce(mlperf_model, benchmark) AS model, count(*) AS n FROM results "
-            "WHERE family || ' ' || round IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL ORDER BY submitter, model",
-            keys).fetchall()
-    finally:
-        cur.close()
+    matrix_rows = facets.submission_matrix(store, latest)
     models = sorted({m for _, m, _ in matrix_rows if m})
     matrix: dict[str, dict[str, int]] = {}
     for submitter, model, n in matrix_rows:
         if model:
             matrix.setdefault(submitter, {})[model] = n
     sources = [{k: _clean(v) for k, v in s.items()} for s in status["sources"]]
-    return {"results": status["results"], "sources": sources, "leaders": _rows(leaders),
+    return {"results": status["results"], "sources": sources, "leaders": _rows(facets.leaders(store, latest)),
             "matrix": {"rounds": [f"{k} {v}" for k, v in sorted(latest.items())], "models": models,
                        "rows": [{"submitter": s, "counts": matrix[s]} for s in sorted(matrix)]}}
 
 
-def leaderboard(store: Store, f: Filters, limit: int | None = PAGE_SIZE) -> dict[str, Any]:
+def leaderboard(store: Store, f: Filters, page: int = 1, size: int = 0) -> dict[str, Any]:
+    """One page (`size` rows, PAGE_SIZE by default) of the ranked results, the total, and
+    facet counts of everything that matches."""
+    size = min(max(size, 1), MAX_PAGE_SIZE) if size else PAGE_SIZE
+    page = max(page, 1)
     sort = f.sort or ""
     if not sort:
         units = store.find(where=f.where(), columns="result_units", constraint=f.constraint or None, limit=1).records()
@@ -198,19 +177,11 @@ def leaderboard(store: Store, f: Filters, limit: int | None = PAGE_SIZE) -> dict
         sort = "result" if lower else "-result"
     available = set(store.columns)
     columns = [c for c in LEADERBOARD_COLUMNS if c in available]
-    fetch = list(dict.fromkeys(columns + [c for c in FACETS if c in available]))
-    records = store.find(where=f.where(), columns=fetch, sort=sort, constraint=f.constraint or None).records()
-    facets = {}
-    for column in FACETS:
-        counts: dict[str, int] = {}
-        for r in records:
-            if r.get(column) is not None:
-                counts[str(r[column])] = counts.get(str(r[column]), 0) + 1
-        facets[column] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
-    records = [{c: r[c] for c in columns} for r in records]
-    shown = records[:limit] if limit else records
-    return {"filters": f.params(), "sort": sort, "total": len(records), "columns": columns, "rows": _rows(shown),
-            "facets": {k: [{"value": v, "count": n} for v, n in items] for k, items in facets.items()}}
+    records = store.find(where=f.where(), columns=columns, sort=sort, constraint=f.constraint or None).records()
+    counts = facets.facet_counts(store, [c for c in FACETS if c in available], f.where(), f.constraint or None)
+    shown = records[(page - 1) * size: page * size]
+    return {"filters": f.params(), "sort": sort, "total": len(records), "page": page, "size": size,
+            "columns": columns, "rows": _rows(shown), "facets": counts}
 
 
 NUMERIC_KINDS = {"DOUBLE", "INTEGER", "BIGINT"}
@@ -221,11 +192,22 @@ def numeric_columns(store: Store) -> list[str]:
     return stored + [m.name for m in store.metrics()]
 
 
-def chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top: int = 20,
-          per_accelerator: bool = False) -> dict[str, Any]:
-    """Points (or bars) to draw; the browser only draws them."""
+def chart(store: Store, f: Filters, params: dict[str, str]) -> dict[str, Any]:
+    """Points (or bars) to draw, from the URL's chart parameters; the browser only draws them."""
+    kind = params.get("kind") if params.get("kind") in CHART_KINDS else "scatter"
+    try:
+        top = max(1, min(int(params.get("top", 20)), MAX_TOP))
+    except ValueError:
+        top = 20
+    per_accelerator = params.get("per_accelerator") == "1"
+    page = _chart(store, f, str(kind), params.get("x", "power_result"), params.get("y", "result"),
+                  params.get("color", "submitter"), top, per_accelerator)
+    return {**page, "top": top, "per_accelerator": per_accelerator}
+
+
+def _chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top: int, per_accelerator: bool) -> dict[str, Any]:
     numeric = numeric_columns(store)
-    color = color if color in ("submitter", "accelerator_model_name", "division", "system_type") else "submitter"
+    color = color if color in COLOR_COLUMNS else "submitter"
     base = ["uid", "submitter", "system_name", "system", "model", "scenario", "round", "result_units", "power_units", color]
     if kind == "trend":
         metric = "result_per_accelerator" if per_accelerator else "result"
@@ -263,7 +245,7 @@ def chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top: 
 
 def _local_points(store: Store, f: Filters, x: str, y: str) -> list[dict]:
     """Your runs of the same benchmark and scenario, drawn as markers of their own."""
-    where = [f"family = 'local'", f"{x} is not null", f"{y} is not null"]
+    where = ["family = 'local'", f"{x} is not null", f"{y} is not null"]
     if f.model:
         where.append(f"coalesce(mlperf_model, benchmark) = {lit(f.model)}")
     if f.scenario:
@@ -278,7 +260,7 @@ def _units(rows: list[dict], column: str) -> str:
     if key is None:
         return ""
     units = {r.get(key) for r in rows if r.get(key)}
-    return units.pop() if len(units) == 1 else ""
+    return str(units.pop()) if len(units) == 1 else ""
 
 
 def pareto_front(points: list[dict]) -> list[str]:
@@ -293,49 +275,29 @@ def pareto_front(points: list[dict]) -> list[str]:
 
 
 def result(store: Store, uid: str) -> dict[str, Any] | None:
+    """Every field of one result with its runs, warnings and annotations."""
     r = store.get(uid)
     if r is None:
         return None
     for run in r.get("runs", []):
         run.pop("values", None)
-    return {k: _clean(v) for k, v in r.items()}
-
-
-COMPARE_FIELDS = ["result", "power_result", "perf_per_watt", "result_per_accelerator", "accuracy", "latency_p99_ms"]
+    return {"result": {k: _clean(v) for k, v in r.items()}}
 
 
 def compare(store: Store, uids: list[str]) -> dict[str, Any]:
-    # a uid is 16 hex digits; anything else (a 2,000-character parameter) matches nothing
-    uids = list(dict.fromkeys(u.strip() for u in uids if u and len(u.strip()) <= 64 and u.strip().isalnum()))[:6]
-    items = [r for r in (store.find(where=f"uid = {lit(u)}", columns="*").records() for u in uids) if r]
-    items = [r[0] for r in items]
-    base = items[0] if items else None
-    rows = []
-    for name in ["submitter", "system_name", "round", "model", "scenario", "result_units", "accelerator_model_name",
-                 "accelerators_per_node", "number_of_nodes", *COMPARE_FIELDS]:
-        values = [_clean(r.get(name)) for r in items]
-        rel = None
-        if name in COMPARE_FIELDS and base is not None and isinstance(base.get(name), (int, float)) and base.get(name):
-            rel = [None if not isinstance(v, (int, float)) else (v - base[name]) / base[name] for v in values]
-        rows.append({"field": name, "values": values, "relative": rel})
-    return {"uids": [r["uid"] for r in items], "rows": rows}
+    """2 to 6 results side by side (see query/compare.py)."""
+    page = compare_results(store, uids)
+    page["rows"] = [{**r, "values": [_clean(v) for v in r["values"]]} for r in page["rows"]]
+    return page
 
 
 def system(store: Store, submitter: str, system_id: str) -> dict[str, Any] | None:
     rows = store.find(where=f"submitter = {lit(submitter)} and system = {lit(system_id)}",
-                      columns="uid,family,round,division,model,scenario,result,result_units,valid,perf_per_watt,source_id",
+                      columns=[*SYSTEM_COLUMNS, "source_id"],
                       sort="round,model,scenario").records()
     if not rows:
         return None
-    cur = store._cursor()
-    try:
-        desc = cur.execute("SELECT description FROM systems WHERE submitter = ? AND system = ? AND description IS NOT NULL LIMIT 1",
-                           [submitter, system_id]).fetchone()
-    finally:
-        cur.close()
-    import json
-
-    return {"submitter": submitter, "system": system_id, "description": json.loads(desc[0]) if desc else None,
+    return {"submitter": submitter, "system": system_id, "description": system_description(store, submitter, system_id),
             "results": _rows([{k: v for k, v in r.items() if k != "source_id"} for r in rows])}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -13,27 +13,27 @@ class Source(BaseModel):
     round: str
     kind: str
     location: str
-    ref: Optional[str] = None
-    commit: Optional[str] = None
-    imported_at: Optional[str] = None
+    ref: str | None = None
+    commit: str | None = None
+    imported_at: str | None = None
     results: int
     valid: int
     power: int
     warnings: int
-    seconds: Optional[float] = None
+    seconds: float | None = None
 
 
 class Leader(BaseModel):
     family: str
     round: str
-    model: Optional[str] = None
+    model: str | None = None
     scenario: str
     submitter: str
-    system_name: Optional[str] = None
+    system_name: str | None = None
     system: str
     uid: str
     result: float
-    result_units: Optional[str] = None
+    result_units: str | None = None
 
 
 class MatrixRow(BaseModel):
@@ -63,6 +63,8 @@ class LeaderboardPage(BaseModel):
     filters: dict[str, str]
     sort: str
     total: int
+    page: int
+    size: int
     columns: list[str]
     rows: list[dict[str, Any]]
     facets: dict[str, list[FacetValue]]
@@ -70,7 +72,7 @@ class LeaderboardPage(BaseModel):
 
 class Point(BaseModel):
     x: Any
-    y: Optional[float] = None
+    y: float | None = None
     uid: str
     label: str
     group: str
@@ -86,6 +88,8 @@ class ChartPage(BaseModel):
     x_units: str = ""
     y_units: str = ""
     mine: list[Point] = []  # your local runs, when the chart has them
+    top: int
+    per_accelerator: bool
 
 
 class ResultPage(BaseModel):
@@ -95,26 +99,35 @@ class ResultPage(BaseModel):
 class CompareRow(BaseModel):
     field: str
     values: list[Any]
-    relative: Optional[list[Optional[float]]] = None
+    relative: list[float | None] | None = None
+    better: list[bool | None] | None = None  # each difference: an improvement (True), a regression (False)
+
+
+class CompareItem(BaseModel):
+    uid: str
+    label: str
 
 
 class ComparePage(BaseModel):
+    kind: str
     uids: list[str]
+    items: list[CompareItem]
+    missing: list[str]
     rows: list[CompareRow]
 
 
 class SystemPage(BaseModel):
     submitter: str
     system: str
-    description: Optional[dict[str, Any]] = None
+    description: dict[str, Any] | None = None
     results: list[dict[str, Any]]
 
 
 class MyRun(BaseModel):
     run: dict[str, Any]
     rank: dict[str, Any]
-    above: Optional[dict[str, Any]] = None
-    below: Optional[dict[str, Any]] = None
+    above: dict[str, Any] | None = None
+    below: dict[str, Any] | None = None
 
 
 class RunsPage(BaseModel):

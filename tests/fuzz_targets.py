@@ -10,22 +10,22 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Callable
+from collections.abc import Callable
 
-from .formats import tables
-from .inference.accuracy import parse_accuracy
-from .inference.compliance import parse_verify
-from .inference.detail import parse_detail
-from .inference.endpoints import parse_audit, parse_endpoints_accuracy, parse_endpoints_run
-from .inference.nameplate import parse_nameplate, parse_private_id
-from .inference.power import average_watts, timestamp_seconds
-from .inference.rules import rules_for
-from .inference.summary import parse_summary
-from .systems import parse_system_json
-from .training.mllog import parse_log
-from .training.power import node_energy
-from .training.scoring import run_facts
-from .training.rules import TrainingRules
+from mlperf_explorer.formats import tables
+from mlperf_explorer.inference.accuracy import parse_accuracy
+from mlperf_explorer.inference.compliance import parse_verify
+from mlperf_explorer.inference.detail import parse_detail
+from mlperf_explorer.inference.endpoints import parse_audit, parse_endpoints_accuracy, parse_endpoints_run
+from mlperf_explorer.inference.nameplate import parse_nameplate, parse_private_id
+from mlperf_explorer.inference.power import average_watts, timestamp_seconds
+from mlperf_explorer.inference.rules import rules_for
+from mlperf_explorer.inference.summary import parse_summary
+from mlperf_explorer.systems import parse_system_json
+from mlperf_explorer.training.mllog import parse_log
+from mlperf_explorer.training.power import node_energy
+from mlperf_explorer.training.rules import TrainingRules
+from mlperf_explorer.training.scoring import run_facts
 
 _RULES = rules_for("v4.1")
 

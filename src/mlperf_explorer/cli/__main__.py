@@ -1,0 +1,5 @@
+"""`python -m mlperf_explorer.cli`."""
+
+from . import main
+
+main()

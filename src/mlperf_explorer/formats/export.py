@@ -1,0 +1,40 @@
+"""`export`: every matching result written as CSV, JSON, JSON Lines, partitioned Parquet or
+CM experiments, with the same rows `find` returns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import write_parquet_partitioned, write_rows
+
+if TYPE_CHECKING:
+    from ..api import Store
+
+FORMATS = ("csv", "json", "jsonl", "parquet", "cm")
+
+
+def export(store: Store, fmt: str, output: str, tags: str | Sequence[str] | None = None,
+           where: str | None = None) -> dict[str, Any]:
+    """See `Store.export`."""
+    from .cm import write_cm
+
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: use csv, json, jsonl, parquet or cm")
+    rows = store.find(tags=tags, where=where, columns="*", sort="uid")
+    table = rows.to_arrow()
+    if fmt == "parquet":
+        files = write_parquet_partitioned(store.con, table, output)
+        return {"format": fmt, "output": output, "results": len(rows), "files": len(files)}
+    if fmt == "cm":
+        if os.path.isdir(os.path.join(output, "experiment")) and os.listdir(os.path.join(output, "experiment")):
+            raise ValueError(f"{output}: already holds CM experiments; export into an empty folder")
+        reports: dict[str, list] = {}
+        for a in store.annotations():
+            reports.setdefault(a["uid"], []).append({k: v for k, v in a.items() if k != "uid"})
+        counts = write_cm(rows.records(), output, reports=reports)
+        return {"format": fmt, "output": output, "results": len(rows), "experiments": len(counts)}
+    write_rows(table, fmt, output)
+    return {"format": fmt, "output": output, "results": len(rows)}
