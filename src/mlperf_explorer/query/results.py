@@ -62,7 +62,9 @@ class ResultSet:
         _require("polars")
         import polars
 
-        return polars.from_arrow(self.table)
+        frame = polars.from_arrow(self.table)
+        assert isinstance(frame, polars.DataFrame)  # a Table, not an Array, gives a DataFrame
+        return frame
 
 
 class MissingExtra(ImportError):
