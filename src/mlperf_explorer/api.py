@@ -238,11 +238,13 @@ class Store:
         return _annotations.import_file(self, path)
 
     # ---- export ---------------------------------------------------------------------
-    def export(self, fmt: str, output: str, tags: str | Sequence[str] | None = None, where: str | None = None) -> dict[str, Any]:
+    def export(self, fmt: str, output: str, tags: str | Sequence[str] | None = None, where: str | None = None,
+               merge: bool = False, power_rows: str = "row") -> dict[str, Any]:
         """Write every matching result to `output`: `csv`, `json`, `jsonl` (a file),
-        `parquet` (a folder partitioned family=/round=) or `cm` (a folder of CM
-        experiments). Returns what was written."""
-        return _export.export(self, fmt, output, tags, where)
+        `parquet` (a folder partitioned family=/round=) or `cm` (a CM repository of
+        experiments; `merge` adds to an existing one, `power_rows="separate"` writes power
+        as CM's importer does, a second row). Returns what was written."""
+        return _export.export(self, fmt, output, tags, where, merge, power_rows)
 
 
 def open_store(path: str | None = None, read_only: bool = False) -> Store:

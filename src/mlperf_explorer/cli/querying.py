@@ -144,18 +144,24 @@ def export(
     output: str = typer.Option(..., "--output", "-o", help="The file (csv, json, jsonl) or folder (parquet, cm) to write."),
     tags: str | None = typer.Option(None, "--tags", "-t", help="Only results with all these tags (-tag excludes)."),
     where: str | None = typer.Option(None, "--where", "-w", help="Only results matching this filter expression."),
+    merge: bool = typer.Option(False, "--merge", help="cm: add to an existing CM repository (each experiment gains "
+                                                     "a new timestamped result; nothing is overwritten)."),
+    cm_power_rows: str = typer.Option("row", "--cm-power-rows", help="cm: 'row' (power on the result's row, the "
+                                                                    "default) or 'separate' (a second row, as CM's importer)."),
     db: str | None = DbOption,
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """Export every matching result, with all its columns.
 
-    `--format cm` writes experiment/<alias>/_cm.json and <timestamp>/cm-result.json, as the
-    MLCommons CM results repository does (and `import` reads back). `--format parquet`
-    writes OUTPUT/family=F/round=R/*.parquet with the store's column names and types.
+    `--format cm` writes a CM repository: cmr.yaml, experiment/<alias>/_cm.json and
+    <timestamp>/cm-result.json, with the aliases, tags and keys of MLCommons' CM results
+    repository (register it with `cm init repo NAME --path=OUTPUT`; `import` reads it back).
+    `--format parquet` writes OUTPUT/family=F/round=R/*.parquet with the store's column names
+    and types, readable by pandas, pyarrow, polars, DuckDB and Spark.
     """
     _check_output(output, "folder" if fmt.lower() in ("parquet", "cm") else "file")
     with _opened(db, read_only=True, errors=(ExpressionError, ValueError)) as store:
-        info = store.export(fmt, output, tags=tags, where=where)
+        info = store.export(fmt, output, tags=tags, where=where, merge=merge, power_rows=cm_power_rows)
     if as_json:
         print(json.dumps(info))
     else:

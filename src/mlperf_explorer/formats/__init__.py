@@ -47,9 +47,11 @@ def _write_text(table: pa.Table, fmt: str, stream: TextIO) -> None:
 
 
 def write_parquet_partitioned(con: duckdb.DuckDBPyConnection, table: pa.Table, out_dir: str) -> list[str]:
-    """Parquet files under `out_dir/family=F/round=R/`, every column kept in every file (so
-    Spark, Trino or DuckDB read them with or without hive partitioning) with the store's
-    types. Returns the files written."""
+    """Parquet files under `out_dir/family=F/round=R/`, laid out as Spark writes a partitioned
+    table: the partition columns live in the path only, so every reader's default call
+    (pandas, pyarrow, polars, DuckDB, Spark) reads the folder; a column in both the files and
+    the path is one pyarrow and pandas refuse to merge. Every other column keeps the store's
+    type. Returns the files written."""
     import glob
     import os
 
@@ -58,7 +60,7 @@ def write_parquet_partitioned(con: duckdb.DuckDBPyConnection, table: pa.Table, o
         cur.register("export_rows", table)
         target = out_dir.replace("'", "''")
         cur.execute(f"COPY (SELECT * FROM export_rows) TO '{target}' "
-                    "(FORMAT PARQUET, PARTITION_BY (family, round), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)")
+                    "(FORMAT PARQUET, PARTITION_BY (family, round), WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE true)")
     finally:
         cur.close()
     return sorted(glob.glob(os.path.join(out_dir, "family=*", "round=*", "*.parquet")))

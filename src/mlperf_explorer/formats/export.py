@@ -16,8 +16,9 @@ FORMATS = ("csv", "json", "jsonl", "parquet", "cm")
 
 
 def export(store: Store, fmt: str, output: str, tags: str | Sequence[str] | None = None,
-           where: str | None = None) -> dict[str, Any]:
+           where: str | None = None, merge: bool = False, power_rows: str = "row") -> dict[str, Any]:
     """See `Store.export`."""
+    from ..query.results import system_descriptions
     from .cm import write_cm
 
     fmt = fmt.lower()
@@ -29,12 +30,14 @@ def export(store: Store, fmt: str, output: str, tags: str | Sequence[str] | None
         files = write_parquet_partitioned(store.con, table, output)
         return {"format": fmt, "output": output, "results": len(rows), "files": len(files)}
     if fmt == "cm":
-        if os.path.isdir(os.path.join(output, "experiment")) and os.listdir(os.path.join(output, "experiment")):
-            raise ValueError(f"{output}: already holds CM experiments; export into an empty folder")
+        held = os.path.isdir(os.path.join(output, "experiment")) and os.listdir(os.path.join(output, "experiment"))
+        if held and not merge:
+            raise ValueError(f"{output}: already holds CM experiments; export into an empty folder, or --merge into it")
         reports: dict[str, list] = {}
         for a in store.annotations():
             reports.setdefault(a["uid"], []).append({k: v for k, v in a.items() if k != "uid"})
-        counts = write_cm(rows.records(), output, reports=reports)
+        counts = write_cm(rows.records(), output, reports=reports, descriptions=system_descriptions(store),
+                          power_rows=power_rows)
         return {"format": fmt, "output": output, "results": len(rows), "experiments": len(counts)}
     write_rows(table, fmt, output)
     return {"format": fmt, "output": output, "results": len(rows)}

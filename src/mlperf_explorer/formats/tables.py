@@ -34,6 +34,7 @@ from ..records import Batch, Problem, as_float, decode_text, make_uid, total_acc
 from ..sources.tables import KINDS, table_files
 from ..systems import as_int, as_text
 from ..training.importer import REPO as TRAINING_REPO
+from .cm import RECORD_KEY, cm_tables
 
 __all__ = ["KINDS", "parse_tables"]
 
@@ -163,6 +164,8 @@ def _training_record(row: dict, origin: str, round_name: str, family: str) -> tu
     submitter = as_text(_first(row, "Organization", "submitter"))
     system = as_text(_first(row, "system", "Platform"))
     benchmark = as_text(_first(row, "Model_ID", "Benchmark"))
+    # CM's Model_ID for a benchmark we name otherwise (3dunet is our unet3d)
+    benchmark = {v: k for k, v in cm_tables()["training_model_ids"].items()}.get(benchmark or "", benchmark)
     if not (submitter and system and benchmark):
         return None, "a training row needs Organization, system and Model_ID"
     division = (as_text(_first(row, "division", "Division")) or "").lower() or None
@@ -188,6 +191,22 @@ def _training_record(row: dict, origin: str, round_name: str, family: str) -> tu
     return record, None
 
 
+def _restored(row: dict, kind: str) -> dict | None:
+    """The complete record a CM row written by mlperf-explorer carries (`_mlperf_explorer`),
+    as written (the store keeps the keys that are its columns); None for rows of other writers."""
+    record = row.get(RECORD_KEY) if kind == "cm" else None
+    if not isinstance(record, dict):
+        return None
+    if not all(isinstance(record.get(k), str) and record.get(k) for k in ("uid", "family", "round")):
+        return None
+    out = {k: v for k, v in record.items() if k not in ("source_id", "imported_at")}
+    if not isinstance(out.get("tags"), list):
+        out["tags"] = []
+    out["tags"] = [str(t) for t in out["tags"]]
+    out["origin"] = "cm"
+    return out
+
+
 def parse_tables(path: str, kind: str) -> Iterator[Batch]:
     """Every result in the table source at `path`, as one batch."""
     root = path if os.path.isdir(path) else os.path.dirname(path)
@@ -201,7 +220,14 @@ def parse_tables(path: str, kind: str) -> Iterator[Batch]:
             where = context["file"]
             line = i + 1 if kind == "checker-summary" else None  # CSV: the header is line 1
             tags = context.get("tags", [])
+            restored = _restored(row, kind)
+            if restored is not None:
+                records.setdefault(restored["uid"], restored)  # an `--all--` experiment repeats rows
+                continue
             family = next((t.removeprefix("mlperf-") for t in tags if t in ("mlperf-training", "mlperf-hpc")), "inference")
+            if "mlperf-tiny" in tags:
+                problems.append(Problem(where, f"row {i}: a Tiny CM row without its mlperf-explorer record is not read"))
+                continue
             round_name = _round(_first(row, "version"))
             if round_name is None:
                 problems.append(Problem(where, f"row {i}: no version (round)", line))

@@ -242,6 +242,19 @@ def system_description(store: Store, submitter: str, system: str) -> dict[str, A
     return json.loads(row[0]) if row else None
 
 
+def system_descriptions(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(submitter, system): its description JSON} of every stored system."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    with cursor(store.con) as cur:
+        for submitter, system, text in cur.execute(
+                "SELECT submitter, system, description FROM systems WHERE description IS NOT NULL ORDER BY source_id").fetchall():
+            try:
+                out.setdefault((submitter, system), json.loads(text))
+            except ValueError:
+                continue
+    return out
+
+
 def status(store: Store) -> dict[str, Any]:
     """What is imported: each source with its counts, and the total."""
     with cursor(store.con) as cur:
