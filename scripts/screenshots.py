@@ -19,13 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-PAGES = {
-    "overview": "/",
-    "leaderboard": "/leaderboard?round=v4.1&division=closed&model=llama2-70b-99&scenario=Offline",
-    "charts": "/charts?kind=scatter&x=power_result&y=result&round=v3.0&scenario=Offline&power=1&model=resnet",
-    "trend": "/charts?kind=trend&model=resnet&scenario=Offline&division=closed&family=inference",
-    "tiny-leaderboard": "/leaderboard?family=tiny&round=v1.1&model=ic",
-    "tiny-energy": "/charts?family=tiny&kind=scatter&x=power_result&y=result&round=v1.1&model=ic",
+PAGES = {  # name: (path, viewport width)
+    "overview": ("/", 1400),
+    "leaderboard": ("/leaderboard", 1400),  # the first screen: latest round, its most-submitted benchmark
+    "leaderboard-400px": ("/leaderboard", 400),
+    "charts": ("/charts?kind=scatter&x=power_result&y=result&round=v3.0&scenario=Offline&model=resnet&division=all", 1400),
+    "charts-400px": ("/charts?kind=scatter&x=power_result&y=result&round=v3.0&scenario=Offline&model=resnet&division=all", 400),
+    "trend": ("/charts?kind=trend&model=resnet&scenario=Offline&division=closed&family=inference&zero=1", 1400),
+    "compare-systems": ("/compare?system=1-node-2S-GNR-PyTorch&system=1-node-2S-EMR-PyTorch", 1400),
+    "tiny-leaderboard": ("/leaderboard?family=tiny&round=v1.1&model=ic", 1400),
+    "tiny-energy": ("/charts?family=tiny&kind=scatter&x=power_result&y=result&round=v1.1&model=ic", 1400),
 }
 
 
@@ -62,12 +65,13 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
                                     args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        for name, path in PAGES.items():
+        for name, (path, width) in PAGES.items():
+            page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(f"http://127.0.0.1:{port}{path}")
             if path.startswith("/charts"):
                 page.wait_for_selector("#chart[data-ready='1']")
             page.screenshot(path=str(out / f"{name}.png"))
+            page.close()
             print(f"docs/{name}.png")
         browser.close()
     server.should_exit = True

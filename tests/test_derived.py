@@ -62,6 +62,23 @@ def test_throughput_is_divided_per_accelerator_latency_is_not(rounds):
             assert r["result_per_accelerator"] == pytest.approx(r["result"] / n)
 
 
+def test_throughput_per_host_core(rounds):
+    rounds.round("v4.1")
+    rows = rounds.store.find(where="round = 'v4.1' and family = 'inference'",
+                             columns="scenario,result,host_processor_core_count,host_processors_per_node,number_of_nodes,"
+                                     "result_per_core").records()
+    divided = 0
+    for r in rows:
+        cores = r["host_processor_core_count"]
+        if r["scenario"] in ("SingleStream", "MultiStream") or not cores or r["result"] is None:
+            assert r["result_per_core"] is None
+            continue
+        total = cores * (r["host_processors_per_node"] or 1) * (r["number_of_nodes"] or 1)
+        assert r["result_per_core"] == pytest.approx(r["result"] / total)
+        divided += 1
+    assert divided > 100
+
+
 def test_training_accelerator_minutes(tmp_path):
     with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:
         store.import_source(str(samples("training", "v3.0")), round="v3.0")

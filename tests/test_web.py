@@ -125,7 +125,7 @@ def test_filter_sort_permalink_and_csv_download(page, server, web_db):
     assert parse_qs(urlparse(page.url).query)["sort"] == ["system_name"]
     rows = find_rows(web_db, where, "uid,system_name,system", "uid")[1:]
     rows.sort(key=lambda r: (r[1] == "", r[1], r[0]))
-    names = [c.inner_text() for c in page.locator("#leaderboard tbody tr td:nth-child(3)").all()]
+    names = [c.inner_text() for c in page.locator("#leaderboard tbody tr td:nth-child(4)").all()]
     assert names == [r[1] or r[2] for r in rows] and len(set(names)) > 1
     # The permalink reproduces the view.
     permalink = page.url
@@ -137,20 +137,41 @@ def test_filter_sort_permalink_and_csv_download(page, server, web_db):
     with page.expect_download() as info:
         page.click("#download-csv")
     downloaded = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
-    columns = ",".join(downloaded[0])
-    assert downloaded == find_rows(web_db, where, columns, "system_name")
+    assert downloaded[0][0] == "rank"
+    columns = ",".join(downloaded[0][1:])
+    assert [row[1:] for row in downloaded] == find_rows(web_db, where, columns, "system_name")
+    # The rank is the place by result, best first, computed here from the same rows.
+    by_result = find_rows(web_db, where, "uid,submitter,system,result", "uid")[1:]
+    by_result.sort(key=lambda r: (-float(r[3]), r[0]))
+    ranks = {(r[1], r[2]): str(i) for i, r in enumerate(by_result, 1)}
+    at = downloaded[0].index("submitter"), downloaded[0].index("system")
+    assert len(ranks) == len(by_result)
+    assert sorted(row[0] for row in downloaded[1:]) == sorted(ranks.values())
+    assert all(row[0] == ranks[(row[at[0]], row[at[1]])] for row in downloaded[1:])
     assert not page.errors
 
 
 def test_chart_draws_every_point_and_opens_a_result(page, server, web_db):
-    page.goto(server + "/charts?kind=scatter&x=power_result&y=result&round=v4.1&scenario=Offline&power=1")
+    # Every benchmark's Offline results with power: one axis holds one unit, so the chart
+    # draws the results of the most common unit and says what it left out.
+    page.goto(server + "/charts?kind=scatter&x=power_result&y=result&round=v4.1&scenario=Offline&power=1&model=all&division=all")
     page.wait_for_selector("#chart[data-ready='1']")
     drawn = page.evaluate("""() => document.getElementById('chart').data
         .filter(t => t.name !== 'Pareto front' && t.name !== 'my runs').reduce((n, t) => n + t.x.length, 0)""")
     where = "family = 'inference' and round = 'v4.1' and scenario = 'Offline' and has_power and power_result is not null and result is not null"
-    expected = len(find_rows(web_db, where, "uid", "uid")) - 1
+    units = [r[1] for r in find_rows(web_db, where, "uid,result_units", "uid")[1:]]
+    expected = max(units.count(u) for u in set(units))
+    assert len(set(units)) > 1 and "left out" in page.locator("#messages").inner_text()
     assert drawn == expected == int(page.locator("#point-count").inner_text()) > 3
-    assert int(page.locator("#front-count").inner_text()) >= 1
+    # Several benchmarks on one chart: no Pareto front across them, and the page says why.
+    assert page.locator("#front-count").count() == 0 and "Pareto front" in page.locator("#messages").inner_text()
+    # One benchmark and scenario: its front, as computed here from the same rows.
+    page.goto(server + "/charts?kind=scatter&x=power_result&y=result&round=v4.1&scenario=Offline&model=resnet&division=all")
+    page.wait_for_selector("#chart[data-ready='1']")
+    one = where + " and coalesce(mlperf_model, benchmark) = 'resnet'"
+    pts = [(float(r[1]), float(r[2]), r[0]) for r in find_rows(web_db, one, "uid,power_result,result", "uid")[1:]]
+    front = [p for p in pts if not any(q[0] <= p[0] and q[1] >= p[1] and (q[0], q[1]) != (p[0], p[1]) for q in pts)]
+    assert int(page.locator("#front-count").inner_text()) == len(front) >= 1
     point = page.locator("#chart .scatterlayer .trace:first-child path.point").first
     box = point.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -262,3 +283,180 @@ def test_responses_are_cached_only_when_ok(web_db):
     while not isinstance(cache, ResponseCache):
         cache = cache.app
     assert "/leaderboard.json?round=v4.1" in cache.entries and not any("nope" in k for k in cache.entries)
+
+
+# ---- a first screen that answers the first question ------------------------------------
+
+def _json(server: str, path: str) -> dict:
+    import httpx
+
+    r = httpx.get(server + path, timeout=30)
+    assert r.status_code == 200, (path, r.text[:300])
+    return r.json()
+
+
+def test_the_default_leaderboard_is_one_benchmark_ranked(page, server, web_db):
+    """Latest round, closed division, its most-submitted benchmark and scenario (counted here
+    from the store), ranked 1..n by result in its direction, key columns in view at 1400 px."""
+    rows = find_rows(web_db, "family = 'inference' and round = 'v4.1' and division = 'closed'", "uid,mlperf_model,scenario", "uid")[1:]
+    counts: dict[tuple, int] = {}
+    for _, m, sc in rows:
+        counts[(m, sc)] = counts.get((m, sc), 0) + 1
+    model, scenario = min(counts, key=lambda k: (-counts[k], k))
+    data = _json(server, "/leaderboard.json")
+    assert data["filters"]["round"] == "v4.1" and data["filters"]["division"] == "closed"
+    assert (data["filters"]["model"], data["filters"]["scenario"]) == (model, scenario)
+    assert len(data["groups"]) == 1 and data["groups"][0]["total"] == counts[(model, scenario)]
+    assert [r["rank"] for r in data["rows"]] == list(range(1, len(data["rows"]) + 1))
+    results = [r["result"] for r in data["rows"]]
+    lower = data["groups"][0]["units"] in ("Latency (ms)", "Latency (s)")
+    assert results == sorted(results, reverse=not lower)
+    page.goto(server + "/leaderboard")
+    for column in ("rank", "submitter", "system_name", "result", "accelerator_model_name"):
+        assert page.locator(f"#leaderboard thead a[data-column='{column}']").count() == 1
+    box = page.locator("#leaderboard thead th a[data-column='accelerator_model_name']").bounding_box()
+    assert box and box["x"] + box["width"] <= 1400
+    picker = page.locator("select[name=model] option:checked").inner_text()
+    per_benchmark = sum(n for (m, _), n in counts.items() if m == model)  # every scenario of it
+    assert picker == f"{model} ({per_benchmark})"
+
+
+def test_no_default_page_mixes_benchmarks_scenarios_or_units(server, web_db):
+    """Every ranking holds one benchmark, scenario and unit; every chart axis one unit."""
+    everything = _json(server, "/leaderboard.json?model=all&scenario=all&division=all&size=10000")
+    assert len(everything["groups"]) > 5
+    by_uid = {r[0]: r[1:] for r in find_rows(web_db, "family = 'inference' and round = 'v4.1'",
+                                              "uid,mlperf_model,scenario,result_units", "uid")[1:]}
+    for g in everything["groups"]:
+        assert {tuple(by_uid[r["uid"]]) for r in g["rows"]} == {(g["model"], g["scenario"], g["units"])}
+    for path in ("/charts.json", "/charts.json?kind=bars", "/charts.json?kind=trend",
+                 "/charts.json?model=all&scenario=all&x=power_result&y=result"):
+        chart = _json(server, path)
+        units = {tuple(by_uid[p["uid"]][2:]) for p in chart["points"] if p["uid"] in by_uid}
+        assert len(units) <= 1, path
+        assert chart["y_units"] and (chart["kind"] != "scatter" or chart["x_units"]), path
+
+
+def test_the_metric_selector_and_column_chooser(server, web_db):
+    data = _json(server, "/leaderboard.json?model=all&scenario=Offline&metric=per_watt&columns=submitter,system,perf_per_watt")
+    assert data["columns"] == ["rank", "submitter", "system", "perf_per_watt"]
+    rows = find_rows(web_db, "family = 'inference' and round = 'v4.1' and division = 'closed' and scenario = 'Offline' "
+                             "and perf_per_watt is not null", "uid,mlperf_model,perf_per_watt", "uid")[1:]
+    for g in data["groups"]:
+        mine = sorted((r for r in rows if r[1] == g["model"]), key=lambda r: (-float(r[2]), r[0]))
+        assert [r["uid"] for r in g["rows"]] == [r[0] for r in mine]
+    bad = _json(server, "/leaderboard.json?columns=submitter,nonsense")
+    assert any("nonsense" in m for m in bad["messages"]) and bad["columns"] == ["rank", "submitter"]
+
+
+@pytest.mark.parametrize("query,column,tokens", [
+    ("accelerator=h100%20SXM", "accelerator_model_name", ["h100", "sxm"]),
+    ("submitter=nvidia", "submitter", ["nvidia"]),
+    ("q=H100%20SXM", None, ["h100", "sxm"]),
+])
+def test_filters_forgive_case_and_separators(server, web_db, query, column, tokens):
+    data = _json(server, f"/leaderboard.json?model=all&scenario=all&division=all&size=10000&{query}")
+    cols = "uid," + (column or "system_name,submitter,system,model,mlperf_model,accelerator_model_name,framework,host_processor_model_name")
+    rows = find_rows(web_db, "family = 'inference' and round = 'v4.1'", cols, "uid")[1:]
+    if column:
+        expected = {r[0] for r in rows if all(t in r[1].lower() for t in tokens)}
+    else:
+        expected = {r[0] for r in rows if all(any(t in v.lower() for v in r[1:]) for t in tokens)}
+    assert {r["uid"] for r in data["rows"]} == expected and len(expected) > 3
+
+
+def test_folder_and_mlperf_model_names_both_work_and_unknown_ones_say_so(page, server, web_db):
+    folder = _json(server, "/leaderboard.json?model=ResNet50&scenario=offline&division=CLOSED")
+    expected = find_rows(web_db, "family = 'inference' and round = 'v4.1' and division = 'closed' and model = 'resnet50' "
+                                 "and scenario = 'Offline'", "uid", "uid")[1:]
+    assert {r["uid"] for r in folder["rows"]} == {r[0] for r in expected} and not folder["messages"]
+    assert folder["filters"]["scenario"] == "Offline" and folder["filters"]["division"] == "closed"
+    # The CLI agrees: the folder name is a tag too.
+    out = CliRunner().invoke(cli, ["find", "--db", web_db, "--tags", "v4.1,closed,resnet50,offline", "-c", "uid", "-f", "csv"])
+    assert out.exit_code == 0, out.stderr
+    assert set(out.stdout.splitlines()[1:]) == {r[0] for r in expected}
+    page.goto(server + "/leaderboard?model=resnet51&kind=x")
+    message = page.locator("#messages").inner_text()
+    assert "resnet51" in message and "resnet50" in message
+    page.goto(server + "/charts?kind=bar&x=bogus")
+    message = page.locator("#messages").inner_text()
+    assert "'bar'" in message and "'bogus'" in message
+    assert page.locator("select[name=kind] option:checked").inner_text() == "scatter"
+
+
+def test_two_systems_compared_on_every_benchmark_they_share(page, server, web_db):
+    rows = find_rows(web_db, "family = 'inference' and round = 'v4.1' and valid", "system,mlperf_model,scenario,result,result_units", "system")[1:]
+    ran: dict[str, set] = {}
+    for system, m, sc, _, _ in rows:
+        ran.setdefault(system, set()).add((m, sc))
+    a, b = max(((x, y) for x in ran for y in ran if x < y), key=lambda p: (len(ran[p[0]] & ran[p[1]]), p))
+    page.goto(server + f"/compare?system={a}&system={b}")
+    body = page.locator("#compare tbody tr")
+    assert body.count() == len(ran[a] & ran[b]) > 1
+    assert page.locator("#compare .rel.better, #compare .rel.worse").count() >= 1
+    width = page.evaluate("() => document.getElementById('compare').getBoundingClientRect().width")
+    assert width <= 1400
+
+
+def test_docs_work_offline_and_every_link_answers(page, server):
+    import httpx
+
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+    page.goto(server + "/docs")
+    assert page.locator("h2.endpoint").count() >= 6 and "/leaderboard.json" in page.locator("main").inner_text()
+    # A crawl of every link from the overview, two levels deep (pages are many; each kind is reached).
+    seen: set[str] = set()
+    frontier = [server + "/"]
+    for _ in range(2):
+        found = []
+        for url in frontier:
+            r = httpx.get(url, timeout=30)
+            assert r.status_code == 200, (url, r.status_code)
+            if "text/html" not in r.headers.get("content-type", ""):
+                continue
+            page.goto(url)
+            for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+                href = href.split("#")[0]
+                if href.startswith(server) and href not in seen:
+                    seen.add(href)
+                    found.append(href)
+        frontier = found[:60]
+    for url in frontier:
+        assert httpx.get(url, timeout=30).status_code == 200, url
+    assert len(seen) > 40
+
+
+def test_a_400_pixel_screen(browser, server):
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    pg = context.new_page()
+    try:
+        pg.goto(server + "/leaderboard")
+        assert pg.locator("#facets").get_attribute("open") is None  # folded on a narrow screen
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= 420  # the page itself does not scroll sideways
+        scroller = pg.locator(".scroll").first
+        assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # the table scrolls in its box
+        pg.goto(server + "/charts")
+        pg.wait_for_selector("#chart[data-ready='1']")
+        assert pg.evaluate("() => document.getElementById('chart').getBoundingClientRect().right") <= 410
+    finally:
+        context.close()
+
+
+def test_without_javascript_a_chart_is_a_table(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        pg.goto(server + "/charts?kind=scatter&x=power_result&y=result&model=resnet&scenario=Offline&division=all")
+        assert "JavaScript" in pg.locator("#no-script").inner_text()
+        assert pg.locator("#points-table tbody tr").count() == int(pg.locator("#point-count").inner_text()) >= 3
+    finally:
+        context.close()
+
+
+def test_training_pages_show_their_own_fields(page, server):
+    data = _json(server, "/leaderboard.json?family=training&model=all")
+    assert "power_result" not in data["columns"] and "runs_counted" in data["columns"]
+    page.goto(server + "/leaderboard?family=training&model=all")
+    first = page.locator("#leaderboard tbody tr a[href^='/result/']").first
+    first.click()
+    assert "None" not in page.locator("main").inner_text()

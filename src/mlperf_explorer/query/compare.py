@@ -78,7 +78,8 @@ def compare_systems(store: Store, names: Sequence[str], where: str | None = None
                      "values": values, "relative": rel, "better": better})
     labels = [next(iter(b.values())) for b in best]
     return {"kind": "systems", "systems": systems,
-            "items": [{"system": r["system"], "label": f"{r['submitter']}: {r.get('system_name') or r['system']}"} for r in labels],
+            "items": [{"system": r["system"], "submitter": r["submitter"],
+                       "label": f"{r['submitter']}: {r.get('system_name') or r['system']}"} for r in labels],
             "rows": rows}
 
 

@@ -58,6 +58,11 @@ BUILTIN: list[Metric] = [
     Metric("result_per_accelerator",
            f"CASE WHEN family = 'inference' AND {THROUGHPUT} AND {ACCELERATORS} > 0 THEN result / {ACCELERATORS} END",
            "Throughput per accelerator (all nodes); latency results are not divided.", "result units"),
+    Metric("result_per_core",
+           f"CASE WHEN family = 'inference' AND {THROUGHPUT} AND host_processor_core_count > 0 THEN result / "
+           "(host_processor_core_count * coalesce(host_processors_per_node, 1) * coalesce(number_of_nodes, 1)) END",
+           "Throughput per host processor core (cores per processor x processors per node x nodes); "
+           "latency results are not divided.", "result units"),
     Metric("result_per_node",
            f"CASE WHEN family = 'inference' AND {THROUGHPUT} THEN result / coalesce(number_of_nodes, 1) END",
            "Throughput per node; latency results are not divided.", "result units"),

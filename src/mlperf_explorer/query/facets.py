@@ -101,3 +101,26 @@ def submission_matrix(store: Store, rounds: dict[str, str]) -> list[tuple[str, s
             "SELECT submitter, coalesce(mlperf_model, benchmark) AS model, count(*) AS n FROM results "
             "WHERE family || ' ' || round IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL ORDER BY submitter, model",
             keys).fetchall()]
+
+
+def most_submitted(store: Store, where: str) -> tuple[str, str | None] | None:
+    """The (benchmark, scenario) with the most results matching `where`; ties by name."""
+    relation, params = derived.relation(store.stored_columns, store.metrics())
+    query = build_query(store.columns, where=where, columns="mlperf_model,benchmark,scenario",
+                        table=f"{relation} AS results", table_params=params)
+    sql = (f"SELECT coalesce(mlperf_model, benchmark) AS m, scenario, count(*) AS n FROM ({query.sql}) "
+           "WHERE m IS NOT NULL GROUP BY ALL ORDER BY n DESC, m, scenario LIMIT 1")
+    with cursor(store.con) as cur:
+        try:
+            row = cur.execute(sql, query.params).fetchone()
+        except duckdb.Error as exc:
+            raise ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}") from None
+    return (row[0], row[1]) if row else None
+
+
+def model_folders(store: Store, family: str) -> list[tuple[str, str | None]]:
+    """(folder model name, the MLPerf model it maps to) pairs of a family."""
+    with cursor(store.con) as cur:
+        return [(m, k) for m, k in cur.execute(
+            "SELECT DISTINCT model, coalesce(mlperf_model, benchmark) FROM results WHERE family = ? AND model IS NOT NULL",
+            [family]).fetchall()]

@@ -1,35 +1,40 @@
 """The data behind each playground page, as plain dicts: the HTML templates render them and
-the JSON twins return them unchanged, so both always agree (the Datasette pattern).
+the JSON twins and CSVs return them unchanged, so all agree (the Datasette pattern).
 
-Every filter a page takes arrives as query parameters (the permalink), becomes tags and a
-`--where` expression with quoted literals, and goes through `Store.find`; nothing from the
-URL reaches SQL as text.
+Every filter a page takes arrives as query parameters (the permalink), is resolved by
+`filters.Filters` into a `--where` expression with quoted literals, and goes through
+`Store.find`; nothing from the URL reaches SQL as text.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import Store
 from ..query import facets
-from ..query.compare import compare_results
+from ..query.compare import compare_results, compare_systems
+from ..query.expr import ExpressionError
 from ..query.expr import literal as lit
 from ..query.results import system_description
-from ..records import LOWER_IS_BETTER, round_key
+from ..records import higher_is_better, round_key
+from .filters import METRICS, Filters
 
-LEADERBOARD_COLUMNS = [
-    "uid", "submitter", "system_name", "result", "result_units", "power_result", "power_units",
-    "perf_per_watt", "result_per_accelerator", "accelerator_model_name", "accelerators_per_node",
-    "model", "scenario", "division", "availability", "valid", "system",
-]
+# The columns a leaderboard shows by family (the metric column and rank come first); the
+# benchmark, scenario and units are the table's heading, not columns.
+FAMILY_COLUMNS = {
+    "inference": ["submitter", "system_name", "result", "power_result", "accelerator_model_name", "total_accelerators",
+                  "availability", "host_processor_model_name", "system"],
+    "training": ["submitter", "system_name", "result", "runs_counted", "accelerator_model_name", "total_accelerators",
+                 "framework", "availability", "division", "system"],
+    "tiny": ["submitter", "system_name", "result", "accuracy", "power_result", "host_processor_model_name", "framework",
+             "division", "system"],
+}
 FACETS = ["division", "system_type", "submitter", "accelerator_model_name", "availability", "scenario", "mlperf_model"]
 PAGE_SIZE = 200
 MAX_PAGE_SIZE = 10000
 MAX_TOP = 200
 CHART_KINDS = ("scatter", "bars", "trend")
-COLOR_COLUMNS = ("submitter", "accelerator_model_name", "division", "system_type")
 SYSTEM_COLUMNS = ["uid", "family", "round", "division", "model", "scenario", "result", "result_units", "valid", "perf_per_watt"]
 
 
@@ -39,87 +44,6 @@ def int_param(request: Any, name: str, default: int) -> int:
         return int(request.query_params.get(name, default))
     except (TypeError, ValueError):
         return default
-
-
-@dataclass
-class Filters:
-    """The leaderboard and chart filters, as the URL carries them."""
-
-    family: str = "inference"
-    round: str = ""
-    division: str = ""
-    system_type: str = ""
-    model: str = ""  # the MLPerf model (or training benchmark)
-    scenario: str = ""
-    submitter: str = ""
-    accelerator: str = ""
-    accelerators: int | None = None
-    availability: str = ""
-    power: bool = False
-    valid: bool = False
-    q: str = ""
-    constraint: str = ""
-    sort: str = ""
-    extra: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_params(cls, params: dict[str, str]) -> Filters:
-        def flag(name: str) -> bool:
-            return str(params.get(name, "")).lower() in ("1", "true", "on", "yes")
-
-        try:
-            accelerators = int(params["accelerators"]) if params.get("accelerators") else None
-        except ValueError:
-            accelerators = None
-        return cls(
-            family=params.get("family") or "inference", round=params.get("round", ""), division=params.get("division", ""),
-            system_type=params.get("system_type", ""), model=params.get("model", ""), scenario=params.get("scenario", ""),
-            submitter=params.get("submitter", ""), accelerator=params.get("accelerator", ""), accelerators=accelerators,
-            availability=params.get("availability", ""), power=flag("power"), valid=flag("valid"),
-            q=params.get("q", "")[:200], constraint=params.get("constraint", ""), sort=params.get("sort", ""))
-
-    def with_latest_round(self, store: Store) -> Filters:
-        """A leaderboard is one round: the family's latest unless the URL names one."""
-        latest = latest_rounds(store)
-        if self.family not in latest and self.family == "inference" and latest:
-            # a store without inference results (only Tiny, say) opens on what it has
-            self.family = next((f for f in ("training", "tiny", "hpc") if f in latest), next(iter(latest)))
-        if not self.round:
-            self.round = latest.get(self.family, "")
-        return self
-
-    def where(self) -> str:
-        parts = [f"family = {lit(self.family)}"]
-        for column, value in (("round", self.round), ("division", self.division), ("scenario", self.scenario),
-                              ("submitter", self.submitter), ("accelerator_model_name", self.accelerator),
-                              ("availability", self.availability)):
-            if value:
-                parts.append(f"{column} = {lit(value)}")
-        if self.model:
-            parts.append(f"coalesce(mlperf_model, benchmark) = {lit(self.model)}")
-        if self.system_type:
-            parts.append(f"system_type ~ {lit(self.system_type)}")
-        if self.accelerators is not None:
-            parts.append(f"accelerators_per_node * coalesce(number_of_nodes, 1) = {int(self.accelerators)}")
-        if self.power:
-            parts.append("has_power")
-        if self.valid:
-            parts.append("valid")
-        if self.q.strip():
-            q = lit(self.q.strip())
-            parts.append(f"(system_name ~ {q} or submitter ~ {q} or system ~ {q} or model ~ {q} "
-                         f"or accelerator_model_name ~ {q} or framework ~ {q})")
-        return " and ".join(parts + self.extra)
-
-    def params(self, **changes: Any) -> dict[str, str]:
-        """The URL parameters of these filters (with changes), empty ones left out."""
-        d = {"family": self.family, "round": self.round, "division": self.division, "system_type": self.system_type,
-             "model": self.model, "scenario": self.scenario, "submitter": self.submitter, "accelerator": self.accelerator,
-             "accelerators": "" if self.accelerators is None else str(self.accelerators),
-             "availability": self.availability, "power": "1" if self.power else "", "valid": "1" if self.valid else "",
-             "q": self.q, "constraint": self.constraint, "sort": self.sort}
-        d.update({k: ("" if v is None else str(v)) for k, v in changes.items()})
-        return {k: v for k, v in d.items() if v}
 
 
 def _clean(value: Any) -> Any:
@@ -139,10 +63,16 @@ def latest_rounds(store: Store) -> dict[str, str]:
     return facets.latest_rounds(store)
 
 
-def choices(store: Store, family: str) -> dict[str, list[str]]:
-    """The values each picker offers, for one family."""
-    out = facets.distinct_values(store, family)
+def choices(store: Store, f: Filters) -> dict[str, Any]:
+    """The values each picker offers, for one family; the benchmark picker also says how many
+    results each benchmark has in the round and division chosen."""
+    out: dict[str, Any] = facets.distinct_values(store, f.family)
     out["constraint"] = [c["name"] for c in store.constraints()]
+    scope = f"family = {lit(f.family)}" + (f" and round = {lit(f.round)}" if f.round else "") + (
+        f" and division = {lit(f.division)}" if f.division else "")
+    counts = facets.facet_counts(store, ["mlperf_model"], scope, top=200).get("mlperf_model", [])
+    out["model_counts"] = {c["value"]: c["count"] for c in counts}
+    out["metrics"] = {k: label for k, (_, label) in METRICS.items()}
     return out
 
 
@@ -166,22 +96,85 @@ def overview(store: Store) -> dict[str, Any]:
 
 
 def leaderboard(store: Store, f: Filters, page: int = 1, size: int = 0) -> dict[str, Any]:
-    """One page (`size` rows, PAGE_SIZE by default) of the ranked results, the total, and
-    facet counts of everything that matches."""
+    """Ranked tables, one per (benchmark, scenario) the filters leave (never one mixed
+    ranking), each paged (`size` rows, PAGE_SIZE by default), ranked by the chosen metric in
+    its direction; with the facet counts of everything that matches."""
     size = min(max(size, 1), MAX_PAGE_SIZE) if size else PAGE_SIZE
     page = max(page, 1)
-    sort = f.sort or ""
-    if not sort:
-        units = store.find(where=f.where(), columns="result_units", constraint=f.constraint or None, limit=1).records()
-        lower = bool(units) and units[0]["result_units"] in LOWER_IS_BETTER
-        sort = "result" if lower else "-result"
+    metric = METRICS[f.metric][0]
     available = set(store.columns)
-    columns = [c for c in LEADERBOARD_COLUMNS if c in available]
-    records = store.find(where=f.where(), columns=columns, sort=sort, constraint=f.constraint or None).records()
+    columns = _columns(f, available, metric)
+    fetch = list(dict.fromkeys(["uid", "mlperf_model", "benchmark", "scenario", "result_units", "power_units", metric,
+                                *columns]))
+    where = f.where() + (f" and {metric} is not null" if metric != "result" else "")
+    records = store.find(where=where, columns=fetch, constraint=f.constraint or None).records()
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["mlperf_model"] or r["benchmark"] or "", r["scenario"] or "", r["result_units"] or ""), []).append(r)
+    tables = []
+    for (model, scenario, units), rows in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        ranked = _ranked(rows, metric, units, f.sort, available)
+        shown = ranked[(page - 1) * size: page * size]
+        power_units = sorted({r["power_units"] for r in rows if r.get("power_units")})
+        tables.append({"model": model, "scenario": scenario, "units": units, "metric": metric,
+                       "power_units": ", ".join(power_units),
+                       "metric_units": _metric_units(metric, units, rows), "total": len(rows),
+                       "higher_is_better": higher_is_better(metric, units) is not False,
+                       "rows": _rows([{"rank": r["rank"], **{c: r.get(c) for c in ["uid", *columns]}} for r in shown])})
     counts = facets.facet_counts(store, [c for c in FACETS if c in available], f.where(), f.constraint or None)
-    shown = records[(page - 1) * size: page * size]
-    return {"filters": f.params(), "sort": sort, "total": len(records), "page": page, "size": size,
-            "columns": columns, "rows": _rows(shown), "facets": counts}
+    flat = [{**row, "model": t["model"], "scenario": t["scenario"]} for t in tables for row in t["rows"]]
+    return {"filters": f.params(), "messages": f.messages, "sort": f.sort, "metric": f.metric,
+            "total": len(records), "page": page, "size": size, "columns": ["rank", *columns], "groups": tables,
+            "rows": flat, "facets": counts}
+
+
+def _columns(f: Filters, available: set[str], metric: str) -> list[str]:
+    """The chosen columns (unknown ones become a message), or the family's defaults."""
+    if f.columns:
+        unknown = [c for c in f.columns if c not in available]
+        if unknown:
+            f.messages.append(f"unknown column {unknown[0]!r}; the column chooser lists them")
+        chosen = [c for c in f.columns if c in available and c not in ("uid", "rank")]
+    else:
+        chosen = [c for c in FAMILY_COLUMNS.get(f.family, FAMILY_COLUMNS["inference"]) if c in available]
+    if metric != "result" and metric not in chosen:
+        chosen.insert(chosen.index("result") + 1 if "result" in chosen else 0, metric)
+    return chosen or ["submitter", "system", "result"]
+
+
+def _ranked(rows: list[dict], metric: str, units: str, sort: str, available: set[str]) -> list[dict]:
+    """Rows with their rank by `metric` (best first, by its direction); a `sort` column
+    reorders the table but the rank stays the metric's."""
+    up = higher_is_better(metric, units) is not False
+
+    def by_metric(r: dict) -> tuple:
+        v = r.get(metric)
+        return (v is None, -(v or 0) if up else (v or 0), r["uid"])
+
+    ordered = sorted(rows, key=by_metric)
+    for i, r in enumerate(ordered, 1):
+        r["rank"] = i if r.get(metric) is not None else None
+    column = sort.lstrip("-+")
+    if column and column not in available | {"rank"}:
+        raise ExpressionError(f"unknown sort column {column[:60]!r}")
+    if column:  # as `find --sort`: empty values last, ties by uid
+        present = [r for r in ordered if r.get(column) is not None]
+        missing = sorted((r for r in ordered if r.get(column) is None), key=lambda r: r["uid"])
+        present.sort(key=lambda r: r["uid"])
+        present.sort(key=lambda r: r[column], reverse=sort.startswith("-"))
+        ordered = present + missing
+    return ordered
+
+
+def _metric_units(metric: str, units: str, rows: list[dict]) -> str:
+    if metric in ("result", "result_per_accelerator", "result_per_core"):
+        return units + (" per accelerator" if metric == "result_per_accelerator" else
+                        " per host core" if metric == "result_per_core" else "")
+    if metric == "perf_per_watt":
+        return "per joule (samples or queries)"
+    if metric == "energy_per_sample_j":
+        return "J per sample"
+    return ""
 
 
 NUMERIC_KINDS = {"DOUBLE", "INTEGER", "BIGINT"}
@@ -193,54 +186,101 @@ def numeric_columns(store: Store) -> list[str]:
 
 
 def chart(store: Store, f: Filters, params: dict[str, str]) -> dict[str, Any]:
-    """Points (or bars) to draw, from the URL's chart parameters; the browser only draws them."""
-    kind = params.get("kind") if params.get("kind") in CHART_KINDS else "scatter"
+    """Points (or bars) to draw, from the URL's chart parameters; the browser only draws them.
+    A parameter that is not valid is a message, and its default is used."""
+    kind = params.get("kind") or "scatter"
+    if kind not in CHART_KINDS:
+        f.messages.append(f"unknown chart {kind[:20]!r}; use scatter, bars or trend")
+        kind = "scatter"
     try:
         top = max(1, min(int(params.get("top", 20)), MAX_TOP))
     except ValueError:
         top = 20
+        f.messages.append("top must be a whole number")
+    numeric = numeric_columns(store)
+    categorical = [c for c, t in store.column_types.items() if t == "VARCHAR"]
+    x, y, color = (_valid(f, name, params.get(name), allowed, default) for name, allowed, default in (
+        ("x", numeric, ""), ("y", numeric, "result"), ("color", categorical, "submitter")))
     per_accelerator = params.get("per_accelerator") == "1"
-    page = _chart(store, f, str(kind), params.get("x", "power_result"), params.get("y", "result"),
-                  params.get("color", "submitter"), top, per_accelerator)
-    return {**page, "top": top, "per_accelerator": per_accelerator}
+    zero = params.get("zero") == "1"
+    page = _chart(store, f, kind, x, y, color, top, per_accelerator)
+    return {**page, "top": top, "per_accelerator": per_accelerator, "zero": zero, "messages": f.messages,
+            "filters": f.params()}
+
+
+def _valid(f: Filters, name: str, value: str | None, allowed: list[str], default: str) -> str:
+    if not value:
+        return default
+    if value in allowed:
+        return value
+    f._unknown(f"column for {name}", value, allowed)
+    return default
 
 
 def _chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top: int, per_accelerator: bool) -> dict[str, Any]:
-    numeric = numeric_columns(store)
-    color = color if color in COLOR_COLUMNS else "submitter"
-    base = ["uid", "submitter", "system_name", "system", "model", "scenario", "round", "result_units", "power_units", color]
+    base = ["uid", "submitter", "system_name", "system", "model", "mlperf_model", "benchmark", "scenario", "round",
+            "result_units", "power_units", color]
+    label = lambda r: f"{r['submitter']}: {r['system_name'] or r['system']}"  # noqa: E731
     if kind == "trend":
-        metric = "result_per_accelerator" if per_accelerator else "result"
+        metric = "result_per_accelerator" if per_accelerator else y
         f = Filters(**{**f.__dict__, "round": ""})  # across rounds
-        rows = store.find(where=f"{f.where()} and valid and {metric} is not null",
-                          columns=list(dict.fromkeys(base + [metric])), constraint=f.constraint or None).records()
+        rows = _one_unit(f, store.find(where=f"{f.where()} and valid and {metric} is not null",
+                                       columns=list(dict.fromkeys(base + [metric])), constraint=f.constraint or None).records(),
+                         "result_units")
         best: dict[str, dict] = {}
         for r in rows:
-            lower = r["result_units"] in LOWER_IS_BETTER
+            up = higher_is_better(metric, r["result_units"]) is not False
             cur = best.get(r["round"])
-            if cur is None or (r[metric] < cur[metric] if lower else r[metric] > cur[metric]):
+            if cur is None or (r[metric] > cur[metric] if up else r[metric] < cur[metric]):
                 best[r["round"]] = r
-        points = [{"x": rnd, "y": r[metric], "uid": r["uid"], "label": f"{r['submitter']}: {r['system_name'] or r['system']}",
-                   "group": r[color] or ""} for rnd, r in sorted(best.items(), key=lambda kv: round_key(kv[0]))]
-        return {"kind": kind, "x": "round", "y": metric, "color": color, "points": _rows(points), "front": []}
+        points = [{"x": rnd, "y": r[metric], "uid": r["uid"], "label": label(r), "group": r[color] or ""}
+                  for rnd, r in sorted(best.items(), key=lambda kv: round_key(kv[0]))]
+        return {"kind": kind, "x": "round", "y": metric, "color": color, "points": _rows(points), "front": [],
+                "x_units": "", "y_units": _units(rows, metric)}
     if kind == "bars":
-        y = y if y in numeric else "result"
-        rows = store.find(where=f"{f.where()} and {y} is not null", columns=list(dict.fromkeys(base + [y])),
-                          constraint=f.constraint or None).records()
-        lower = bool(rows) and y == "result" and rows[0]["result_units"] in LOWER_IS_BETTER
-        rows.sort(key=lambda r: r[y], reverse=not lower)
-        points = [{"x": f"{r['submitter']}: {r['system_name'] or r['system']} ({r['model']}, {r['scenario']})", "y": r[y],
+        rows = _one_unit(f, store.find(where=f"{f.where()} and {y} is not null", columns=list(dict.fromkeys(base + [y])),
+                                       constraint=f.constraint or None).records(), "result_units")
+        up = not rows or higher_is_better(y, rows[0]["result_units"]) is not False
+        rows.sort(key=lambda r: r[y], reverse=up)
+        points = [{"x": f"{label(r)} ({r['model']}{', ' + r['scenario'] if r['scenario'] else ''})", "y": r[y],
                    "uid": r["uid"], "label": r["system_name"] or r["system"], "group": r[color] or ""} for r in rows[:top]]
-        return {"kind": kind, "x": "system", "y": y, "color": color, "points": _rows(points), "front": []}
-    x = x if x in numeric else "power_result"
-    y = y if y in numeric else "result"
+        return {"kind": kind, "x": "system", "y": y, "color": color, "points": _rows(points), "front": [],
+                "x_units": "", "y_units": _units(rows, y)}
+    if not x:
+        has_power = store.find(where=f"{f.where()} and power_result is not null", columns="uid", limit=1,
+                               constraint=f.constraint or None)
+        x = "power_result" if len(has_power) else "total_accelerators"
     rows = store.find(where=f"{f.where()} and {x} is not null and {y} is not null", columns=list(dict.fromkeys(base + [x, y])),
                       constraint=f.constraint or None).records()
-    points = [{"x": r[x], "y": r[y], "uid": r["uid"], "label": f"{r['submitter']}: {r['system_name'] or r['system']}",
-               "group": r[color] or ""} for r in rows]
+    for column, key in ((x, "power_units"), (y, "power_units"), (x, "result_units"), (y, "result_units")):
+        if _UNITS.get(column) == key:
+            rows = _one_unit(f, rows, key)
+    points = [{"x": r[x], "y": r[y], "uid": r["uid"], "label": label(r), "group": r[color] or ""} for r in rows]
+    benchmarks = {(r["mlperf_model"] or r["benchmark"], r["scenario"]) for r in rows}
+    front = pareto_front(points) if len(benchmarks) == 1 else []
+    if len(benchmarks) > 1:
+        f.messages.append(f"{len(benchmarks)} benchmarks and scenarios on one chart: pick one to see its Pareto front")
     mine = [] if f.family == "local" else _local_points(store, f, x, y)
-    return {"kind": "scatter", "mine": mine, "x": x, "y": y, "color": color, "points": _rows(points), "front": pareto_front(points),
+    return {"kind": "scatter", "mine": mine, "x": x, "y": y, "color": color, "points": _rows(points), "front": front,
             "x_units": _units(rows, x), "y_units": _units(rows, y)}
+
+
+_UNITS = {"result": "result_units", "power_result": "power_units", "result_per_accelerator": "result_units",
+          "result_per_core": "result_units", "result_per_node": "result_units"}
+
+
+def _one_unit(f: Filters, rows: list[dict], key: str) -> list[dict]:
+    """Never two units on one axis: keep the rows of the most common unit, and say so."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.get(key) or ""] = counts.get(r.get(key) or "", 0) + 1
+    if len(counts) <= 1:
+        return rows
+    keep = max(counts, key=lambda u: (counts[u], u))
+    dropped = sum(n for u, n in counts.items() if u != keep)
+    f.messages.append(f"{dropped} point(s) in {', '.join(sorted(u for u in counts if u != keep))} left out: one axis "
+                      f"shows one unit ({keep}); pick a benchmark and scenario")
+    return [r for r in rows if (r.get(key) or "") == keep]
 
 
 def _local_points(store: Store, f: Filters, x: str, y: str) -> list[dict]:
@@ -255,12 +295,14 @@ def _local_points(store: Store, f: Filters, x: str, y: str) -> list[dict]:
 
 
 def _units(rows: list[dict], column: str) -> str:
-    """The units of a column over these rows, when they agree."""
-    key = {"result": "result_units", "power_result": "power_units"}.get(column)
+    """The units of a column over these rows, when they agree (derived metrics say theirs)."""
+    key = _UNITS.get(column)
     if key is None:
-        return ""
+        return {"perf_per_watt": "per joule", "energy_per_sample_j": "J", "total_accelerators": "accelerators",
+                "accelerators_per_node": "accelerators", "energy_joules": "J"}.get(column, "")
     units = {r.get(key) for r in rows if r.get(key)}
-    return str(units.pop()) if len(units) == 1 else ""
+    suffix = {"result_per_accelerator": " per accelerator", "result_per_core": " per core", "result_per_node": " per node"}
+    return str(units.pop()) + suffix.get(column, "") if len(units) == 1 else ""
 
 
 def pareto_front(points: list[dict]) -> list[str]:
@@ -284,9 +326,22 @@ def result(store: Store, uid: str) -> dict[str, Any] | None:
     return {"result": {k: _clean(v) for k, v in r.items()}}
 
 
-def compare(store: Store, uids: list[str]) -> dict[str, Any]:
-    """2 to 6 results side by side (see query/compare.py)."""
-    page = compare_results(store, uids)
+def compare(store: Store, uids: list[str], systems: list[str] | None = None) -> dict[str, Any]:
+    """2 to 6 results side by side, or 2 to 6 systems on every benchmark they share (see
+    query/compare.py)."""
+    if systems:
+        try:
+            page = compare_systems(store, systems)
+        except ExpressionError as exc:
+            page = {"kind": "systems", "systems": systems, "items": [], "rows": [], "messages": [str(exc)]}
+        page.setdefault("messages", [])
+        page.update(uids=[], missing=[])
+        if len(page["systems"]) < 2:
+            page["messages"].append("name at least two systems to compare")
+    else:
+        page = compare_results(store, uids)
+        page["messages"] = [f"no result with uid {u!r}" for u in page["missing"]]
+        page["systems"] = []
     page["rows"] = [{**r, "values": [_clean(v) for v in r["values"]]} for r in page["rows"]]
     return page
 

@@ -12,6 +12,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from . import pages
+from .filters import METRICS, Filters
 from .schemas import ChartPage, ComparePage, LeaderboardPage, OverviewPage, ResultPage, RunsPage, SystemPage
 
 if TYPE_CHECKING:
@@ -38,23 +39,33 @@ def _q(name: str, kind: str = "string", **schema: Any) -> dict[str, Any]:
 
 
 FILTER_PARAMS = [_q(n) for n in ("family", "round", "division", "system_type", "model", "scenario", "submitter",
-                                 "accelerator", "accelerators", "availability", "power", "valid", "q", "constraint", "sort")]
+                                 "accelerator", "accelerators", "availability", "power", "valid", "q", "constraint", "sort",
+                                 "columns")] + [_q("metric", enum=list(METRICS))]
 CHART_PARAMS = [_q("kind", enum=["scatter", "bars", "trend"]), _q("x"), _q("y"), _q("color"),
-                _q("top", "integer", minimum=1, maximum=pages.MAX_TOP), _q("per_accelerator")]
+                _q("top", "integer", minimum=1, maximum=pages.MAX_TOP), _q("per_accelerator"), _q("zero")]
 
 
-def filters(store: Store, request: Request) -> pages.Filters:
-    """The filters a URL carries, on the family's latest round unless it names one."""
-    return pages.Filters.from_params(dict(request.query_params)).with_latest_round(store)
+def params_of(request: Request) -> dict[str, str]:
+    """The URL's parameters; a repeated `columns` (the column chooser's checkboxes) joined."""
+    params = dict(request.query_params)
+    if len(request.query_params.getlist("columns")) > 1:
+        params["columns"] = ",".join(request.query_params.getlist("columns"))
+    return params
+
+
+def filters(store: Store, request: Request) -> Filters:
+    """The filters a URL carries, resolved against the store (see filters.py)."""
+    return Filters.from_params(params_of(request)).resolve(store)
 
 
 def _pickers(store: Store, request: Request, page: dict[str, Any]) -> dict[str, Any]:
     f = filters(store, request)
-    return {"f": f, "choices": pages.choices(store, f.family)}
+    return {"f": f, "choices": pages.choices(store, f), "all_columns": store.columns}
 
 
 def _chart_context(store: Store, request: Request, page: dict[str, Any]) -> dict[str, Any]:
     return {**_pickers(store, request, page), "chart": page, "numeric": pages.numeric_columns(store),
+            "categorical": [c for c, t in store.column_types.items() if t == "VARCHAR"],
             "top": page["top"], "per_accelerator": page["per_accelerator"]}
 
 
@@ -70,17 +81,19 @@ PAGES = [
          LeaderboardPage, "One page of leaderboard rows for these filters, with the total and facet counts.",
          params=[*FILTER_PARAMS, _q("page", "integer", minimum=1), _q("size", "integer", minimum=1, maximum=pages.MAX_PAGE_SIZE)],
          table=lambda page: (page["columns"], page["rows"]), html_context=_pickers),
-    Page("/charts", "charts.html", lambda store, request: pages.chart(store, filters(store, request), dict(request.query_params)),
+    Page("/charts", "charts.html", lambda store, request: pages.chart(store, filters(store, request), params_of(request)),
          ChartPage, "Points of a scatter (with the Pareto front), top-N bars or a trend across rounds.",
          params=[*FILTER_PARAMS, *CHART_PARAMS],
          table=lambda page: (["x", "y", "uid", "label", "group"], page["points"]), html_context=_chart_context),
     Page("/result/{uid}", "result.html", lambda store, request: pages.result(store, request.path_params["uid"]),
          ResultPage, "Every field of one result, its runs, warnings and annotations.", missing="no result with uid {uid!r}",
          html_context=lambda store, request, page: {"r": page["result"]}),
-    Page("/compare", "compare.html", lambda store, request: pages.compare(store, _uids(request)), ComparePage,
-         "2 to 6 results side by side, with direction-aware differences relative to the first.",
-         params=[{"name": "uid", "in": "query", "required": False, "style": "form", "explode": True,
-                  "schema": {"type": "array", "items": {"type": "string"}}}]),
+    Page("/compare", "compare.html",
+         lambda store, request: pages.compare(store, _uids(request), request.query_params.getlist("system")), ComparePage,
+         "2 to 6 results (uid=) or systems (system=, on every benchmark they share) side by side, with "
+         "direction-aware differences relative to the first.",
+         params=[{"name": n, "in": "query", "required": False, "style": "form", "explode": True,
+                  "schema": {"type": "array", "items": {"type": "string"}}} for n in ("uid", "system")]),
     Page("/system/{submitter}/{system}", "system.html",
          lambda store, request: pages.system(store, request.path_params["submitter"], request.path_params["system"]),
          SystemPage, "A system's description and all its results.", missing="no such system",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class Source(BaseModel):
@@ -62,10 +62,13 @@ class FacetValue(BaseModel):
 class LeaderboardPage(BaseModel):
     filters: dict[str, str]
     sort: str
+    messages: list[str]
+    metric: str
     total: int
     page: int
     size: int
     columns: list[str]
+    groups: list[dict[str, Any]]  # one ranked table per (benchmark, scenario, units)
     rows: list[dict[str, Any]]
     facets: dict[str, list[FacetValue]]
 
@@ -90,6 +93,9 @@ class ChartPage(BaseModel):
     mine: list[Point] = []  # your local runs, when the chart has them
     top: int
     per_accelerator: bool
+    zero: bool = False
+    messages: list[str] = []
+    filters: dict[str, str] = {}
 
 
 class ResultPage(BaseModel):
@@ -97,22 +103,29 @@ class ResultPage(BaseModel):
 
 
 class CompareRow(BaseModel):
-    field: str
+    """A field of results compared, or (systems) a benchmark and scenario they share."""
+
+    model_config = ConfigDict(extra="allow")
+    field: str | None = None
     values: list[Any]
     relative: list[float | None] | None = None
     better: list[bool | None] | None = None  # each difference: an improvement (True), a regression (False)
 
 
 class CompareItem(BaseModel):
-    uid: str
+    uid: str | None = None
+    system: str | None = None
+    submitter: str | None = None
     label: str
 
 
 class ComparePage(BaseModel):
     kind: str
     uids: list[str]
+    systems: list[str] = []
     items: list[CompareItem]
-    missing: list[str]
+    missing: list[str] = []
+    messages: list[str] = []
     rows: list[CompareRow]
 
 

@@ -1,6 +1,7 @@
 // Draws the chart whose points the server computed (#chart-data); clicking a point opens
 // its result. Large scatters use WebGL to stay responsive.
 (function () {
+  const title = (name, units) => units ? name + " (" + units + ")" : name;
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   const el = document.getElementById("chart");
   if (!window.Plotly || !data.points.length) { el.textContent = data.points.length ? "plotly.js is not available" : "No points for these filters."; return; }
@@ -11,7 +12,7 @@
       customdata: pts.map(p => p.uid), text: pts.map(p => p.group), textposition: "top center",
       hovertext: pts.map(p => p.label), hovertemplate: "%{hovertext}<br>%{x}: %{y}<extra></extra>", marker: { size: 10 } }],
       { margin: { t: 20 }, xaxis: { title: { text: "round" }, type: "category", categoryorder: "array", categoryarray: pts.map(p => p.x) },
-        yaxis: { title: { text: "best " + data.y } }, showlegend: false },
+        yaxis: { title: { text: title("best " + data.y, data.y_units) }, rangemode: data.zero ? "tozero" : "normal" }, showlegend: false },
       { responsive: true, displaylogo: false }).then(function () { el.dataset.points = String(pts.length); el.dataset.ready = "1"; });
     wire();
     return;
@@ -42,10 +43,15 @@
       marker: { size: 14, symbol: "circle-open", color: "#000" }, line: { dash: "dot", color: "#000" },
       hovertemplate: "%{text}<extra>Pareto front</extra>" });
   }
-  const title = (name, units) => units ? name + " (" + units + ")" : name;
   const layout = { margin: { t: 20 }, xaxis: { title: { text: title(data.x, data.x_units) } },
-    yaxis: { title: { text: title(data.y, data.y_units) } },
-    legend: { orientation: "v" }, hovermode: "closest" };
+    yaxis: { title: { text: title(data.y, data.y_units) }, rangemode: data.zero ? "tozero" : "normal" },
+    legend: { orientation: window.innerWidth < 760 ? "h" : "v" }, hovermode: "closest" };
+  if (data.kind === "bars") {
+    // Bars in the order of their values (the server sorted them), whatever their colour group.
+    layout.xaxis = { title: { text: "" }, type: "category", categoryorder: "array",
+      categoryarray: data.points.map(p => p.x), automargin: true, tickangle: -35 };
+    layout.margin = { t: 20, b: 160 };
+  }
   Plotly.newPlot(el, traces, layout, { responsive: true, displaylogo: false }).then(function () {
     el.dataset.points = String(data.points.length);
     el.dataset.ready = "1";
