@@ -13,24 +13,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from . import annotations as _annotations
-from . import ingest
-from .annotations import Annotation, AnnotationError
-from .formats import export as _export
-from .ingest import ImportReport, Progress
-from .local import RunError
+from .annotations import AnnotationError
 from .query import catalog, derived
 from .query import results as _results
 from .query.expr import ExpressionError
 from .query.results import MissingExtra, ResultSet, plain_sql_error, speedup_relation
-from .sources import SourceError
+from .records import RunError, SourceError
 from .store import database, live
 
-__all__ = ["AnnotationError", "ExpressionError", "ImportReport", "MissingExtra", "ResultSet", "RunError", "SourceError",
+if TYPE_CHECKING:  # the modules behind writing commands load when first used (fast `find`)
+    from .annotations import Annotation
+    from .ingest import ImportReport, Progress
+
+__all__ = ["AnnotationError", "ExpressionError", "MissingExtra", "ResultSet", "RunError", "SourceError",
            "Store", "open_store", "plain_sql_error", "speedup_relation"]
 
 
@@ -99,6 +98,8 @@ class Store:
         (URL or bare repository; `ref` picks a branch, tag or commit). Replaces what the same
         source brought before, in one transaction. `progress(phase, done, total)` hears the
         phases "read", "parse" (systems) and "write"."""
+        from . import ingest
+
         return ingest.import_source(self, source, family, round, progress, workers, ref)
 
     def update(self, source: str | None = None, progress: Progress | None = None,
@@ -106,6 +107,8 @@ class Store:
         """Bring imported sources up to date, re-parsing only what changed: by commit diff
         for git, by file size and time for folders, by content hash for archives. `source`
         (a location, URL or source id) limits it to one source."""
+        from . import ingest
+
         return ingest.update(self, source, progress, workers)
 
     def remove_source(self, source_id: str) -> bool:
@@ -128,12 +131,14 @@ class Store:
         constraint: str | Sequence[str] | None = None,
         baseline: str | None = None,
         best_per: str | Sequence[str] | None = None,
+        arrow: bool = True,
     ) -> ResultSet:
         """Results with all `tags` (`-tag` excludes), matching `where` and every named
         `constraint`. With a `baseline` system, a `speedup` column (see `speedup_relation`);
         with `best_per` columns, only the best valid result of each group (the most
-        throughput, the least latency or time to train)."""
-        return _results.find(self, tags, where, columns, sort, limit, constraint, baseline, best_per)
+        throughput, the least latency or time to train). `arrow=False` fetches plain rows
+        without loading pyarrow (what a command printing a page needs)."""
+        return _results.find(self, tags, where, columns, sort, limit, constraint, baseline, best_per, arrow)
 
     def get(self, uid: str) -> dict[str, Any] | None:
         """One result with its runs, system description, warnings and annotations."""
@@ -196,6 +201,8 @@ class Store:
                 system_json: str | None = None) -> ImportReport:
         """Add your own loadgen output or training logs as local result `name` (family
         `local`: never counted with the published results). Adding a name again replaces it."""
+        from . import ingest
+
         return ingest.add_run(self, path, name, model, round, system_json)
 
     def runs(self) -> list[dict[str, Any]]:
@@ -217,24 +224,34 @@ class Store:
 
     def remove_run(self, name: str) -> bool:
         """Remove local run `name`; False if there was none."""
+        from . import ingest
+
         return self.remove_source(ingest.local_source_id(name))
 
     # ---- annotations ----------------------------------------------------------------
     def annotate(self, uid: str, report: str | None = None, note: str | None = None, status: str | None = None,
                  by: str | None = None) -> Annotation:
         """Attach a reproducibility report (URL or local file) and/or a note to a result."""
+        from . import annotations as _annotations
+
         return _annotations.annotate(self, uid, report, note, status, by)
 
     def annotations(self, uid: str | None = None) -> list[dict[str, Any]]:
         """Annotations of one result, or all, oldest first."""
+        from . import annotations as _annotations
+
         return _annotations.listed(self, uid)
 
     def export_annotations(self, path: str) -> int:
         """Write every annotation to a JSON Lines file; returns how many."""
+        from . import annotations as _annotations
+
         return _annotations.export_file(self, path)
 
     def import_annotations(self, path: str) -> int:
         """Merge a JSON Lines file of annotations (ids already present are skipped)."""
+        from . import annotations as _annotations
+
         return _annotations.import_file(self, path)
 
     # ---- export ---------------------------------------------------------------------
@@ -244,6 +261,8 @@ class Store:
         `parquet` (a folder partitioned family=/round=) or `cm` (a CM repository of
         experiments; `merge` adds to an existing one, `power_rows="separate"` writes power
         as CM's importer does, a second row). Returns what was written."""
+        from .formats import export as _export
+
         return _export.export(self, fmt, output, tags, where, merge, power_rows)
 
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .formats.tables import parse_tables
 from .records import Batch
 from .sources import PreparedSource, SourceError, file_sha256, prepare
 from .sources.tables import KINDS as TABLE_KINDS
@@ -165,6 +164,8 @@ def read_table(prepared: PreparedSource, source: str) -> None:
     """A results table (CM experiments, checker summary, final report) is parsed here, by
     `formats.tables`: its rows say their own family and round; a table of several says
     'mixed'."""
+    from .formats.tables import parse_tables
+
     batch = next(parse_tables(prepared.location, prepared.kind))
     if not batch.records:
         first = batch.problems[0] if batch.problems else None

@@ -24,17 +24,13 @@ from .inference.layout import ResultFiles
 from .inference.rules import SCENARIOS, known_rounds, rules_for
 from .inference.summary import parse_summary
 from .query.expr import literal as lit
-from .records import LOWER_IS_BETTER, Batch, Problem, make_uid, round_key
+from .records import LOWER_IS_BETTER, Batch, Problem, RunError, make_uid, round_key
 from .systems import parse_system_json
 from .training.importer import RESULT_FILE, BenchmarkDir, build_benchmark
 from .training.mllog import parse_log
 from .training.rules import benchmark_name, known_training_rounds
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-
-
-class RunError(ValueError):
-    """A run that cannot be added or ranked; one line for the user."""
 
 
 def _find_summary(path: str) -> str | None:

@@ -40,6 +40,14 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
+class SourceError(Exception):
+    """A source that cannot be imported: one clear line for the user."""
+
+
+class RunError(ValueError):
+    """A local run that cannot be added or ranked; one line for the user."""
+
+
 @dataclass
 class Batch:
     """What one unit of parallel work (a system, a benchmark folder) brought: finished

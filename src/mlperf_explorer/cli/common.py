@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .. import __version__
 from ..api import Store, open_store
 from ..store.database import default_path
 
@@ -91,7 +90,9 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _version(value: bool) -> None:
     if value:
-        print(__version__)
+        import mlperf_explorer
+
+        print(mlperf_explorer.__version__)
         raise typer.Exit()
 
 

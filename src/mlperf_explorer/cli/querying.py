@@ -57,7 +57,7 @@ def find(
     page = limit if limit is not None else (TABLE_PAGE + 1 if fmt == "table" else None)
     with _opened(db, read_only=True, errors=(ExpressionError,)) as store:
         rows = store.find(tags=tags, where=where, columns=columns, sort=sort, limit=page,
-                          constraint=constraint, baseline=baseline, best_per=best_per)
+                          constraint=constraint, baseline=baseline, best_per=best_per, arrow=fmt == "parquet")
     if fmt == "table":
         records = rows.records()
         more = limit is None and len(records) > TABLE_PAGE
@@ -77,7 +77,7 @@ def find(
         elif not records:
             print("no results match", file=sys.stderr)
         return
-    write_rows(rows.to_arrow(), fmt, output)
+    write_rows(rows, fmt, output)
 
 
 @app.command()

@@ -6,10 +6,13 @@ import contextlib
 import csv
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import duckdb
-import pyarrow as pa
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from ..query.results import ResultSet
 
 
 def _plain(value: Any) -> Any:
@@ -18,26 +21,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_rows(table: pa.Table, fmt: str, output: str | None) -> None:
-    """Write every row of `table` in `fmt` to `output` (standard output when None)."""
+def write_rows(rows: ResultSet, fmt: str, output: str | None) -> None:
+    """Write every row of a `find` answer in `fmt` to `output` (standard output when None);
+    only Parquet needs pyarrow."""
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        pq.write_table(table, output)
+        pq.write_table(rows.to_arrow(), output)
         return
     if fmt not in ("csv", "json", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
     with open(output, "w", newline="", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as stream:
-        _write_text(table, fmt, stream)
+        _write_text(rows.columns, rows.records(), fmt, stream)
 
 
-def _write_text(table: pa.Table, fmt: str, stream: TextIO) -> None:
-    rows = table.to_pylist()
+def _write_text(columns: list[str], rows: list[dict[str, Any]], fmt: str, stream: TextIO) -> None:
     if fmt == "csv":
         writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(table.column_names)
+        writer.writerow(columns)
         for r in rows:
-            writer.writerow(["" if r[c] is None else _plain(r[c]) for c in table.column_names])
+            writer.writerow(["" if r[c] is None else _plain(r[c]) for c in columns])
     elif fmt == "json":
         json.dump(rows, stream, indent=1, default=str)
         stream.write("\n")

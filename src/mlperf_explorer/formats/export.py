@@ -39,5 +39,5 @@ def export(store: Store, fmt: str, output: str, tags: str | Sequence[str] | None
         counts = write_cm(rows.records(), output, reports=reports, descriptions=system_descriptions(store),
                           power_rows=power_rows)
         return {"format": fmt, "output": output, "results": len(rows), "experiments": len(counts)}
-    write_rows(table, fmt, output)
+    write_rows(rows, fmt, output)
     return {"format": fmt, "output": output, "results": len(rows)}

@@ -11,11 +11,9 @@ import difflib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from ..records import LOWER_IS_BETTER
 from ..store.database import cursor
@@ -26,43 +24,61 @@ from .find import build_query, parse_tags
 if TYPE_CHECKING:
     import pandas
     import polars
+    import pyarrow as pa
 
     from ..api import Store
 
 
-@dataclass
 class ResultSet:
-    """Rows from `find`, ready for the next tool (Arrow, pandas, polars or plain dicts)."""
+    """Rows from `find`, ready for the next tool (Arrow, pandas, polars or plain dicts). It
+    holds a pyarrow Table, or (from `find(arrow=False)`, which never loads pyarrow) the
+    column names and row tuples; each converts to the other when asked."""
 
-    table: pa.Table
+    def __init__(self, table: pa.Table | None = None, columns: list[str] | None = None,
+                 rows: list[tuple] | None = None):
+        self._table = table
+        self._columns = columns if columns is not None else (table.column_names if table is not None else [])
+        self._rows = rows
+
+    @property
+    def table(self) -> pa.Table:
+        """The rows as a pyarrow Table."""
+        return self.to_arrow()
 
     @property
     def columns(self) -> list[str]:
         """The column names, in order."""
-        return self.table.column_names
+        return list(self._columns)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self._table.num_rows if self._table is not None else len(self._rows or [])
 
     def records(self) -> list[dict[str, Any]]:
         """One dict per row."""
-        return self.table.to_pylist()
+        if self._table is not None:
+            return self._table.to_pylist()
+        return [dict(zip(self._columns, row, strict=True)) for row in self._rows or []]
 
     def to_arrow(self) -> pa.Table:
-        """The rows as a pyarrow Table (no copy)."""
-        return self.table
+        """The rows as a pyarrow Table (no copy when find made one)."""
+        if self._table is None:
+            import pyarrow as pa
+
+            self._table = pa.Table.from_pylist(self.records(), schema=None) if self._rows else pa.table(
+                {c: pa.array([], pa.null()) for c in self._columns})
+        return self._table
 
     def to_pandas(self) -> pandas.DataFrame:
         """The rows as a pandas DataFrame (`pip install 'mlperf-explorer[pandas]'`)."""
         _require("pandas")
-        return self.table.to_pandas()
+        return self.to_arrow().to_pandas()
 
     def to_polars(self) -> polars.DataFrame:
         """The rows as a polars DataFrame (`pip install 'mlperf-explorer[polars]'`)."""
         _require("polars")
         import polars
 
-        frame = polars.from_arrow(self.table)
+        frame = polars.from_arrow(self.to_arrow())
         assert isinstance(frame, polars.DataFrame)  # a Table, not an Array, gives a DataFrame
         return frame
 
@@ -172,6 +188,7 @@ def find(
     constraint: str | Sequence[str] | None = None,
     baseline: str | None = None,
     best_per: str | Sequence[str] | None = None,
+    arrow: bool = True,
 ) -> ResultSet:
     """See `Store.find`."""
     from .catalog import with_constraints
@@ -202,15 +219,31 @@ def find(
                         table=f"{relation} AS results", table_params=rel_params)
     with cursor(store.con) as cur:
         try:
-            table = cur.sql(query.sql, params=query.params).to_arrow_table()
+            answer = cur.sql(query.sql, params=query.params)
+            if arrow:
+                result = ResultSet(answer.to_arrow_table())
+            else:
+                result = ResultSet(columns=list(answer.columns), rows=answer.fetchall())
         except duckdb.Error as exc:
             # The grammar is checked before SQL runs; what is left are value errors such as
             # comparing a number column with text.
             raise ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}") from None
-    if default and "family" in table.column_names and len(set(table.column("family").to_pylist())) <= 1:
+    if default and "family" in result.columns:
         # The default columns show the family only when the rows mix families.
-        table = table.drop_columns(["family"])
-    return ResultSet(table)
+        at = result.columns.index("family")
+        families = {r[at] for r in result._rows} if result._rows is not None else set(
+            result.to_arrow().column("family").to_pylist())
+        if len(families) <= 1:
+            result = _without(result, at)
+    return result
+
+
+def _without(result: ResultSet, at: int) -> ResultSet:
+    """The result set without its column number `at`."""
+    columns = result.columns[:at] + result.columns[at + 1:]
+    if result._rows is not None:
+        return ResultSet(columns=columns, rows=[r[:at] + r[at + 1:] for r in result._rows])
+    return ResultSet(result.to_arrow().remove_column(at))
 
 
 def get(store: Store, uid: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..records import Batch, Problem, escape_text
+from ..records import Batch, Problem, SourceError, escape_text
 from . import tables
 from .archive import ArchiveError, cleanup, extract_results, is_archive
 from .detect import DetectError, detect_family, detect_round, find_root, normalise_round
@@ -50,10 +50,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-class SourceError(Exception):
-    """A source that cannot be imported: one clear line for the user."""
 
 
 @dataclass

@@ -14,27 +14,26 @@ import datetime as _dt
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 import duckdb
-import pyarrow as pa
 
 from ..units import Scope
-from . import fit
 from .schema import ADDED_COLUMNS, DDL, RESULT_COLUMNS, SCHEMA_VERSION
 
 DEFAULT_DB = os.path.join("~", ".local", "share", "mlperf-explorer", "results.duckdb")
 ENV_DB = "MLPERF_EXPLORER_DB"
 FLUSH_ROWS = 2000
 
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "INTEGER": pa.int32(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
+def _arrow_types() -> dict[str, Any]:
+    """The Arrow type of each column type; pyarrow loads only when something is written."""
+    import pyarrow as pa
+
+    return {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "INTEGER": pa.int32(),
+            "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
 
 
 def default_path() -> str:
@@ -114,10 +113,15 @@ def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _d
                   warnings: list[dict[str, Any]] | None = None) -> pa.Table:
     """The records as the results table's columns; a value a column cannot hold is stored
     empty and, if `warnings` is given, reported there (see fit.py)."""
+    import pyarrow as pa
+
+    from . import fit
+
+    types = _arrow_types()
     where = [r.get("location") or r.get("uid") or "?" for r in records]
     columns = {}
     for name, sql_type in RESULT_COLUMNS:
-        arrow_type = _ARROW_TYPES[sql_type.replace(" PRIMARY KEY", "")]
+        arrow_type = types[sql_type.replace(" PRIMARY KEY", "")]
         if name == "source_id":
             values: list = [source_id] * len(records)
         elif name == "imported_at":
@@ -198,6 +202,10 @@ class SourceWriter:
             self.flush()
 
     def flush(self) -> None:
+        import pyarrow as pa
+
+        from . import fit
+
         b = self._buffer
         if not any(b.values()):
             return
@@ -285,6 +293,10 @@ class SourceWriter:
                  s.get("content_hash"), s["imported_at"], sid, sid, s.get("files"), s.get("seconds")],
             )
             if self.manifest is not None:
+                import pyarrow as pa
+
+                from . import fit
+
                 con.execute("DELETE FROM source_files WHERE source_id = ?", [sid])
                 paths = list(self.manifest)
                 con.register("incoming_files", pa.table({

@@ -358,7 +358,7 @@ def system(store: Store, submitter: str, system_id: str) -> dict[str, Any] | Non
 
 def my_runs(store: Store) -> dict[str, Any]:
     """Your local runs, each with its rank among the published results."""
-    from ..local import RunError
+    from ..records import RunError
 
     out = []
     for r in store.runs():

@@ -1,0 +1,169 @@
+"""Run the speed benchmarks side by side with their floors and write one table into
+benchmarks/RESULTS.md, so a regression shows in the diff of the change that causes it.
+
+    python benchmarks/run_all.py            # inference v3.0, training v3.0, tiny v1.1, update, CLI
+    python benchmarks/run_all.py --quick    # one repeat each (a smoke run; the table says so)
+
+Each import runs in a fresh process (its peak memory is its own, main and workers apart),
+best of --repeat, against the best of three bare reads of the same tree in the same run.
+`update` is timed on an unchanged folder; the command line on a `find` against the bare
+minimum (a `python -c` that imports duckdb, opens the same store and runs one query).
+Targets (issue "speed back at the floor"): inference <= 2x, training <= 3x the bare read,
+peak under 300 MB, update < 1 s, CLI <= 1.5x its floor. Tests never assert timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from corpus_cache import unpack_cached  # noqa: E402
+
+CORPUS = Path(os.environ.get("MLPERF_CORPUS", ROOT.parent / "shared" / "corpus"))
+CACHE = Path(os.environ.get("MLPERF_TEST_CACHE", Path.home() / ".cache" / "mlperf-explorer-tests"))
+START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"
+
+IMPORT = """
+import json, resource, sys, time
+import mlperf_explorer
+store = mlperf_explorer.open_store(sys.argv[1])
+started = time.perf_counter()
+report = store.import_source(sys.argv[2], family=sys.argv[3], round=sys.argv[4])
+store.close()
+seconds = time.perf_counter() - started
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "results": report.results, "main_mb": own, "worker_mb": workers}))
+"""
+
+FLOOR = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("SELECT uid, round, division, submitter, system, model, scenario, result FROM results "
+                  "WHERE list_has_all(tags, ['v3.0', 'closed', 'resnet50', 'offline']) ORDER BY uid LIMIT 5").fetchall())
+"""
+
+
+def bare_read(root: Path) -> float:
+    """Walk the tree and read every byte of every file, as fast as Python can."""
+    started = time.perf_counter()
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            with open(os.path.join(dirpath, name), "rb") as f:
+                while f.read(1 << 20):
+                    pass
+    return time.perf_counter() - started
+
+
+def timed(cmd: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def import_round(family: str, round_name: str, repeat: int, tmp: Path) -> dict:
+    tree = unpack_cached(CORPUS / family / f"{round_name}.tar.zst", CACHE)
+    bare_read(tree)  # warm the page cache
+    floor = min(bare_read(tree) for _ in range(3))
+    runs = []
+    for i in range(repeat):
+        out = subprocess.run([sys.executable, "-c", IMPORT, str(tmp / f"{family}-{round_name}-{i}.duckdb"), str(tree),
+                              family, round_name], check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    best = min(runs, key=lambda r: r["seconds"])
+    return {"what": f"import {family} {round_name}", "seconds": best["seconds"], "floor": floor,
+            "ratio": best["seconds"] / floor, "peak": f"{max(r['main_mb'] for r in runs):.0f} / {max(r['worker_mb'] for r in runs):.0f}",
+            "rate": f"{best['results'] / best['seconds']:,.0f} results/s", "tree": tree}
+
+
+def update_unchanged(tree: Path, repeat: int, tmp: Path) -> dict:
+    import mlperf_explorer
+
+    db = str(tmp / "update.duckdb")
+    with mlperf_explorer.open_store(db) as store:
+        store.import_source(str(tree), family="inference", round="v3.0")
+    best = float("inf")
+    for _ in range(repeat + 1):
+        with mlperf_explorer.open_store(db) as store:
+            started = time.perf_counter()
+            (report,) = store.update()
+            best = min(best, time.perf_counter() - started)
+        assert report.mode == "unchanged", report.mode
+    return {"what": "update, unchanged folder (v3.0)", "seconds": best, "floor": None, "ratio": None, "peak": "",
+            "rate": "target < 1 s", "db": db}
+
+
+def cli_find(db: str, repeat: int) -> dict:
+    exe = str(Path(sys.executable).parent / "mlperf-explorer")
+    ours = timed([exe, "find", "--db", db, "--tags", "v3.0,closed,resnet50,offline", "--limit", "5"], repeat)
+    floor = timed([sys.executable, "-c", FLOOR, db], repeat)
+    return {"what": "`find ... --limit 5` as a command", "seconds": ours, "floor": floor, "ratio": ours / floor,
+            "peak": "", "rate": "target <= 1.5x"}
+
+
+def table(rows: list[dict], quick: bool) -> str:
+    lines = [f"Measured {_dt.date.today().isoformat()} on {os.cpu_count()} cores, warm cache, best of "
+             f"{'1 (--quick)' if quick else 'the repeats'}; floor = bare read of the same tree (or the bare `python -c` "
+             "query for the command line), in the same run.", "",
+             "| what | seconds | floor s | ratio | peak MB main / workers | |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        floor = "" if r["floor"] is None else f"{r['floor']:.2f}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        lines.append(f"| {r['what']} | {r['seconds']:.2f} | {floor} | {ratio} | {r['peak']} | {r['rate']} |")
+    return "\n".join(lines)
+
+
+def write(text: str) -> None:
+    path = HERE / "RESULTS.md"
+    content = path.read_text()
+    block = f"{START}\n{text}\n{END}"
+    if START in content:
+        before, rest = content.split(START, 1)
+        content = before + block + rest.split(END, 1)[1]
+    else:
+        content = content.replace("\n## ", f"\n## Summary (`python benchmarks/run_all.py`)\n\n{block}\n\n## ", 1)
+    path.write_text(content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else args.repeat
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for family, round_name in (("inference", "v3.0"), ("training", "v3.0"), ("tiny", "v1.1")):
+            rows.append(import_round(family, round_name, repeat, tmp))
+            print(f"{rows[-1]['what']}: {rows[-1]['seconds']:.2f}s, floor {rows[-1]['floor']:.2f}s, "
+                  f"ratio {rows[-1]['ratio']:.2f}, peak {rows[-1]['peak']} MB", flush=True)
+        update = update_unchanged(rows[0]["tree"], repeat, tmp)
+        rows.append(update)
+        print(f"{update['what']}: {update['seconds']:.2f}s", flush=True)
+        rows.append(cli_find(update["db"], max(repeat, 3)))
+        print(f"{rows[-1]['what']}: {rows[-1]['seconds']:.2f}s, floor {rows[-1]['floor']:.2f}s, ratio {rows[-1]['ratio']:.2f}")
+    text = table(rows, args.quick)
+    print(text)
+    if not args.no_write:
+        write(text)
+
+
+if __name__ == "__main__":
+    main()
