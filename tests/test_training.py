@@ -347,3 +347,25 @@ def test_training_results_count_their_own_warnings(training_store):
     for key, n in warned.items():
         assert counted[key] >= n, key
     assert sum(1 for v in counted.values() if v) >= len(warned)
+
+
+def test_the_fast_mllog_path_reads_what_the_line_by_line_path_reads():
+    """A log whose every line is timed in numeric time_ms takes the fast path; one extra line
+    timed in text ("1", which float() still reads) sends the same log down the line-by-line
+    path. Both must find the same events."""
+    from mlperf_explorer.training.mllog import parse_log
+
+    log = next(samples("training", "v3.0").glob("*/results/*/*/result_*.txt"))
+    data = log.read_bytes()
+    fast = parse_log(data, "fast")
+    slow = parse_log(data + b'\n:::MLLOG {"key": "not_read", "time_ms": "1"}\n', "slow")
+    assert len(fast.events) > 10
+    assert [(e.key, e.time_ms, e.value, e.line) for e in fast.events] == [(e.key, e.time_ms, e.value, e.line) for e in slow.events]
+    assert fast.era == slow.era == "mllog" and fast.unparsed_lines == slow.unparsed_lines == 0
+
+
+def test_a_key_that_is_not_text_is_skipped_not_a_crash():
+    from mlperf_explorer.training.mllog import parse_log
+
+    parsed = parse_log(b':::MLLOG {"key": [1], "time_ms": 1}\n:::MLLOG {"key": {"a": 1}, "time_ms": 2.5}\n')
+    assert parsed.events == [] and parsed.unparsed_lines == 0

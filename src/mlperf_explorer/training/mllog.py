@@ -17,6 +17,7 @@ Times are returned in milliseconds whatever the era.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,6 +194,20 @@ def _decode_all(bodies: list[str]) -> list[Any] | None:
     return records if isinstance(records, list) and len(records) == len(bodies) else None
 
 
+def _all_timed_in_ms(records: list[Any]) -> bool:
+    """Every record a JSON object whose time_ms is a finite int or float (not a bool, not
+    text): then the line-by-line checks below would pass every line, and are skipped."""
+    if not all(type(r) is dict for r in records):
+        return False
+    times = [r.get("time_ms") for r in records]
+    if not all(type(t) is float or type(t) is int for t in times):
+        return False
+    try:
+        return all(map(math.isfinite, times))
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
 def _decode_one(body: str) -> Any:
     try:
         return json.loads(body)
@@ -204,6 +219,17 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
     records = _decode_all([body for _, body in lines])
     if records is None:  # find the bad lines one by one
         records = [_decode_one(body) for _, body in lines]
+    elif _all_timed_in_ms(records):
+        # The usual log: every line an object timed in finite time_ms. Only the lines with a
+        # key we read need more work (most are per-iteration records).
+        log.era = log.era or "mllog"
+        for (lineno, _), rec in zip(lines, records, strict=True):
+            key = rec.get("key")
+            if isinstance(key, str) and key in KEYS:
+                meta = rec.get("metadata")
+                log.events.append(Event(rec["key"], float(rec["time_ms"]), rec.get("value"),
+                                        meta if isinstance(meta, dict) else {}, lineno))
+        return
     for (lineno, _), rec in zip(lines, records, strict=False):
         if not isinstance(rec, dict):
             log.unparsed_lines += 1
@@ -225,7 +251,7 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
             log.first_unparsed = log.first_unparsed or lineno
             continue
         log.era = log.era or "mllog"
-        if key not in KEYS:
+        if not isinstance(key, str) or key not in KEYS:
             continue
         meta = rec.get("metadata")
         log.events.append(Event(key, t, rec.get("value"), meta if isinstance(meta, dict) else {}, lineno))
