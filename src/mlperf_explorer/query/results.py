@@ -288,6 +288,12 @@ def system_descriptions(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
+def is_empty(store: Store) -> bool:
+    """True when the store holds no result (the playground then says how to import)."""
+    with cursor(store.con) as cur:
+        return cur.execute("SELECT 1 FROM results LIMIT 1").fetchone() is None
+
+
 def status(store: Store) -> dict[str, Any]:
     """What is imported: each source with its counts, and the total."""
     with cursor(store.con) as cur:

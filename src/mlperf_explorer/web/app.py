@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..api import ExpressionError, Store, open_store
+from ..query.results import is_empty
 from ..store.live import LiveStore
 from .cache import ResponseCache
 from .routes import PAGES, Page
@@ -125,7 +126,7 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
 
     def render(name: str, request: Request, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, path=request.url.path, query=str(request.url.query),
-                                             empty=current().status()["results"] == 0, **context)
+                                             empty=is_empty(current()), **context)
         return HTMLResponse(html)
 
     @app.get("/plotly.min.js", include_in_schema=False)

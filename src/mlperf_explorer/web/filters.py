@@ -64,6 +64,7 @@ class Filters:
     columns: list[str] = field(default_factory=list)
     given: set[str] = field(default_factory=set)  # the parameters the URL named
     messages: list[str] = field(default_factory=list)
+    values: dict[str, list[str]] = field(default_factory=dict)  # the pickers' values, once resolved
 
     @classmethod
     def from_params(cls, params: dict[str, str]) -> Filters:
@@ -103,7 +104,7 @@ class Filters:
                 self._unknown("family", self.family, list(latest))
             # a store without inference results (only Tiny, say) opens on what it has
             self.family = next((f for f in ("inference", "training", "tiny", "hpc") if f in latest), next(iter(latest)))
-        values = facets.distinct_values(store, self.family)
+        values = self.values = facets.distinct_values(store, self.family)
         self.round = self._match("round", self.round, values["round"], lambda v: "v" + v.lstrip("vV")) or latest.get(self.family, "")
         if defaults and not self.division and "division" not in self.given and "closed" in self._round_values(store, "division"):
             self.division = "closed"

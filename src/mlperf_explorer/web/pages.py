@@ -66,7 +66,7 @@ def latest_rounds(store: Store) -> dict[str, str]:
 def choices(store: Store, f: Filters) -> dict[str, Any]:
     """The values each picker offers, for one family; the benchmark picker also says how many
     results each benchmark has in the round and division chosen."""
-    out: dict[str, Any] = facets.distinct_values(store, f.family)
+    out: dict[str, Any] = dict(f.values) if f.values else facets.distinct_values(store, f.family)
     out["constraint"] = [c["name"] for c in store.constraints()]
     scope = f"family = {lit(f.family)}" + (f" and round = {lit(f.round)}" if f.round else "") + (
         f" and division = {lit(f.division)}" if f.division else "")

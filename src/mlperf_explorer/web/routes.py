@@ -54,8 +54,12 @@ def params_of(request: Request) -> dict[str, str]:
 
 
 def filters(store: Store, request: Request) -> Filters:
-    """The filters a URL carries, resolved against the store (see filters.py)."""
-    return Filters.from_params(params_of(request)).resolve(store)
+    """The filters a URL carries, resolved against the store (see filters.py), once per
+    request: the page's data and its HTML pickers share them."""
+    f = getattr(request.state, "filters", None)
+    if f is None:
+        f = request.state.filters = Filters.from_params(params_of(request)).resolve(store)
+    return f
 
 
 def _pickers(store: Store, request: Request, page: dict[str, Any]) -> dict[str, Any]:
