@@ -32,7 +32,8 @@ def main() -> None:
         "leaderboard.json (round)": "/leaderboard.json?round=v3.0",
         "leaderboard.csv": "/leaderboard.csv?round=v3.0",
         "scatter (power vs result)": "/charts?kind=scatter&x=power_result&y=result&round=v3.0&power=1",
-        "scatter, whole round (json)": "/charts.json?kind=scatter&x=accelerators_per_node&y=result&round=v3.0&model=all&scenario=all&division=all",
+        "scatter, whole round (json)": "/charts.json?kind=scatter&x=accelerators_per_node&y=result&round=v3.0"
+                                       "&model=all&scenario=all&division=all",
         "trend across rounds": "/charts?kind=trend&model=resnet&scenario=Offline&division=closed",
         "result": f"/result/{uid}",
         "compare": f"/compare?uid={uid}&uid={uid}",
