@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from browser_pages import new_page
+from cli_rows import find_rows
 from conftest import samples, unpacked
 from typer.testing import CliRunner
 from web_server import serving
@@ -76,18 +78,10 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
+    pg = new_page(context)
     yield pg
     context.close()
 
-
-def find_rows(db: str, where: str, columns: str, sort: str) -> list[list[str]]:
-    out = CliRunner().invoke(cli, ["find", "--db", db, "--where", where, "-c", columns, "--sort", sort, "-f", "csv"])
-    assert out.exit_code == 0, out.stderr
-    return list(csv.reader(io.StringIO(out.stdout)))
 
 
 def test_every_page_loads(page, server):

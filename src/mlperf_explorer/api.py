@@ -266,6 +266,15 @@ class Store:
         return _export.export(self, fmt, output, tags, where, merge, power_rows)
 
 
+    def publish(self, output: str, tags: str | Sequence[str] | None = None, where: str | None = None) -> dict[str, Any]:
+        """Write the matching results as a static site in `output` (index, leaderboards,
+        charts, compare; filtering in the browser, every view a link, nothing from another
+        host). Returns what was written."""
+        from .publish import publish
+
+        return publish(self, output, tags, where)
+
+
 def open_store(path: str | None = None, read_only: bool = False) -> Store:
     """Open (creating if needed) the store at `path`, `$MLPERF_EXPLORER_DB`, or the default."""
     return Store(path, read_only=read_only)

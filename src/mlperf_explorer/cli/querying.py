@@ -171,6 +171,30 @@ def export(
 
 
 @app.command()
+def publish(
+    output: str = typer.Option(..., "--output", "-o", help="The folder to write the site into."),
+    tags: str | None = typer.Option(None, "--tags", "-t", help="Only results with all these tags (-tag excludes)."),
+    where: str | None = typer.Option(None, "--where", "-w", help="Only results matching this filter expression."),
+    db: str | None = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+) -> None:
+    """Publish the selected results as a static site any host can serve, offline.
+
+    Leaderboards, charts and compare work in the browser from per-round JSON files; every
+    view is a link; CSV and JSON of the rows shown; links are relative, so a sub-path such as
+    GitHub Pages' https://ORG.github.io/REPO/ works. Try it: python -m http.server -d OUTPUT
+    """
+    _check_output(output, "folder")
+    with _opened(db, read_only=True, errors=(ExpressionError, ValueError)) as store:
+        info = store.publish(output, tags=tags, where=where)
+    if as_json:
+        print(json.dumps(info))
+    else:
+        print(f"{info['results']:,} results of {info['rounds']} round(s) published to {output} "
+              f"({info['bytes'] / 1e6:,.1f} MB); open {output}/index.html through a web server", file=sys.stderr)
+
+
+@app.command()
 def show(
     uid: str = typer.Argument(..., help="A result's uid (from `find`)."),
     db: str | None = DbOption,
