@@ -160,7 +160,7 @@ def _batches(prepared: PreparedSource, workers: int | None, units: set[Unit] | N
                           only=units, ref=link_ref)
 
 
-def read_table(prepared: PreparedSource, source: str) -> None:
+def read_table(prepared: PreparedSource) -> None:
     """A results table (CM experiments, checker summary, final report) is parsed here, by
     `formats.tables`: its rows say their own family and round; a table of several says
     'mixed'."""
@@ -169,7 +169,7 @@ def read_table(prepared: PreparedSource, source: str) -> None:
     batch = next(parse_tables(prepared.location, prepared.kind))
     if not batch.records:
         first = batch.problems[0] if batch.problems else None
-        raise SourceError(f"{source}: no MLPerf results in this {prepared.kind} table" + (f" ({first})" if first else ""))
+        raise SourceError(f"{prepared.location}: no MLPerf results in this {prepared.kind} table" + (f" ({first})" if first else ""))
     families = {r["family"] for r in batch.records}
     rounds = {r["round"] for r in batch.records}
     prepared.family = families.pop() if len(families) == 1 else "mixed"
@@ -181,7 +181,7 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
             manifest: dict[str, tuple[int, int]] | None = None, units: set[Unit] | None = None,
             mode: str = "full") -> ImportReport:
     if prepared.kind in TABLE_KINDS and prepared.table is None:
-        read_table(prepared, prepared.location)
+        read_table(prepared)
     samples: list[str] = []
     sid = source_id_for(prepared)
     meta = {"source_id": sid, "kind": prepared.kind, "location": prepared.location,

@@ -62,7 +62,7 @@ def publish(store: Store, output: str, tags: str | Sequence[str] | None = None, 
     columns = [c for c in SITE_COLUMNS if c in store.columns]
     rows = store.find(tags=tags, where=where, columns=columns, sort="uid", arrow=False)
     by_round: dict[tuple[str, str], list[list[Any]]] = {}
-    for r in rows._rows or []:
+    for r in rows.tuples():
         by_round.setdefault((r[columns.index("family")], r[columns.index("round")]), []).append(list(r))
     if not by_round:
         raise ValueError("no results match: nothing to publish")

@@ -39,7 +39,8 @@ def _clean_items(items: Sequence[str]) -> list[str]:
 
 def compare_results(store: Store, uids: Sequence[str], fields: Sequence[str] | None = None) -> dict[str, Any]:
     """2 to 6 results by uid; unknown uids are left out (and named in `missing`)."""
-    wanted = [u for u in _clean_items(uids) if u.isalnum() and len(u) <= 64]
+    cleaned = _clean_items(uids)
+    wanted = [u for u in cleaned if u.isalnum() and len(u) <= 64]
     found = {r["uid"]: r for r in store.find(where=" or ".join(f"uid = {lit(u)}" for u in wanted) or "false",
                                              columns="*").records()} if wanted else {}
     items = [found[u] for u in wanted if u in found]
@@ -51,7 +52,7 @@ def compare_results(store: Store, uids: Sequence[str], fields: Sequence[str] | N
         rows.append({"field": name, "values": values, "relative": rel, "better": better})
     return {"kind": "results", "uids": [r["uid"] for r in items],
             "items": [{"uid": r["uid"], "label": f"{r['submitter']}: {r.get('system_name') or r['system']}"} for r in items],
-            "missing": [u for u in _clean_items(uids) if u not in found], "rows": rows}
+            "missing": [u for u in cleaned if u not in found], "rows": rows}
 
 
 def compare_systems(store: Store, names: Sequence[str], where: str | None = None) -> dict[str, Any]:

@@ -6,14 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from ..records import round_key
 from ..store.database import cursor
-from . import derived
-from .expr import ExpressionError
-from .find import build_query
-from .results import lower_is_better_sql, plain_sql_error
+from .results import fetch, lower_is_better_sql, matching
 
 if TYPE_CHECKING:
     from ..api import Store
@@ -36,19 +31,14 @@ def facet_counts(store: Store, columns: Sequence[str], where: str | None = None,
     from .catalog import with_constraints
 
     where = with_constraints(store, where, constraint)
-    relation, params = derived.relation(store.stored_columns, store.metrics())
     known = [c for c in columns if c in store.columns]
     if not known:
         return {}
-    query = build_query(store.columns, where=where, columns=known, table=f"{relation} AS results", table_params=params)
+    query = matching(store, where, known)
     parts = [f"""SELECT '{c}' AS col, CAST("{c}" AS VARCHAR) AS value, count(*) AS n FROM matched
                  WHERE "{c}" IS NOT NULL GROUP BY ALL""" for c in known]
-    sql = f"WITH matched AS ({query.sql}) " + " UNION ALL ".join(parts) + " ORDER BY col, n DESC, value"
-    with cursor(store.con) as cur:
-        try:
-            rows = cur.execute(sql, query.params).fetchall()
-        except duckdb.Error as exc:
-            raise ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}") from None
+    rows = fetch(store, f"WITH matched AS ({query.sql}) " + " UNION ALL ".join(parts) + " ORDER BY col, n DESC, value",
+                 query.params)
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in known}
     for col, value, n in rows:
         if len(out[col]) < top:
@@ -105,17 +95,10 @@ def submission_matrix(store: Store, rounds: dict[str, str]) -> list[tuple[str, s
 
 def most_submitted(store: Store, where: str) -> tuple[str, str | None] | None:
     """The (benchmark, scenario) with the most results matching `where`; ties by name."""
-    relation, params = derived.relation(store.stored_columns, store.metrics())
-    query = build_query(store.columns, where=where, columns="mlperf_model,benchmark,scenario",
-                        table=f"{relation} AS results", table_params=params)
-    sql = (f"SELECT coalesce(mlperf_model, benchmark) AS m, scenario, count(*) AS n FROM ({query.sql}) "
-           "WHERE m IS NOT NULL GROUP BY ALL ORDER BY n DESC, m, scenario LIMIT 1")
-    with cursor(store.con) as cur:
-        try:
-            row = cur.execute(sql, query.params).fetchone()
-        except duckdb.Error as exc:
-            raise ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}") from None
-    return (row[0], row[1]) if row else None
+    query = matching(store, where, "mlperf_model,benchmark,scenario")
+    top = fetch(store, f"SELECT coalesce(mlperf_model, benchmark) AS m, scenario, count(*) AS n FROM ({query.sql}) "
+                       "WHERE m IS NOT NULL GROUP BY ALL ORDER BY n DESC, m, scenario LIMIT 1", query.params)
+    return (top[0][0], top[0][1]) if top else None
 
 
 def model_folders(store: Store, family: str) -> list[tuple[str, str | None]]:

@@ -19,7 +19,7 @@ from ..records import LOWER_IS_BETTER
 from ..store.database import cursor
 from . import derived
 from .expr import ExpressionError
-from .find import build_query, parse_tags
+from .find import Query, build_query, parse_tags
 
 if TYPE_CHECKING:
     import pandas
@@ -52,6 +52,12 @@ class ResultSet:
 
     def __len__(self) -> int:
         return self._table.num_rows if self._table is not None else len(self._rows or [])
+
+    def tuples(self) -> list[tuple]:
+        """One tuple per row, in column order (no dict per row)."""
+        if self._rows is None:
+            return [tuple(r.values()) for r in self._table.to_pylist()] if self._table is not None else []
+        return self._rows
 
     def records(self) -> list[dict[str, Any]]:
         """One dict per row."""
@@ -106,6 +112,28 @@ def plain_sql_error(exc: Exception) -> str:
     if "No function matches" in text or "explicit type casts" in text:
         return "arithmetic or comparison between a text column and a number"
     return re.sub(r"^[A-Za-z ]+ Error: ", "", text)
+
+
+def filter_error(exc: duckdb.Error) -> ExpressionError:
+    """A database error met while applying a filter, as the user's one line. The grammar is
+    checked before SQL runs; what is left are value errors such as comparing a number column
+    with text."""
+    return ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}")
+
+
+def matching(store: Store, where: str | None, columns: str | Sequence[str]) -> Query:
+    """The SELECT of `columns` (derived metrics included) of the results matching `where`."""
+    relation, params = derived.relation(store.stored_columns, store.metrics())
+    return build_query(store.columns, where=where, columns=columns, table=f"{relation} AS results", table_params=params)
+
+
+def fetch(store: Store, sql: str, params: Sequence[Any]) -> list[tuple]:
+    """Every row of `sql`, a filter's database error as the user's one line."""
+    with cursor(store.con) as cur:
+        try:
+            return cur.execute(sql, list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise filter_error(exc) from None
 
 
 def lower_is_better_sql(column: str = "result_units") -> str:
@@ -225,9 +253,7 @@ def find(
             else:
                 result = ResultSet(columns=list(answer.columns), rows=answer.fetchall())
         except duckdb.Error as exc:
-            # The grammar is checked before SQL runs; what is left are value errors such as
-            # comparing a number column with text.
-            raise ExpressionError(f"the filter cannot be applied: {plain_sql_error(exc)}") from None
+            raise filter_error(exc) from None
     if default and "family" in result.columns:
         # The default columns show the family only when the rows mix families.
         at = result.columns.index("family")

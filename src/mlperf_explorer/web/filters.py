@@ -101,7 +101,7 @@ class Filters:
         latest = facets.latest_rounds(store)
         if self.family not in latest and latest:
             if "family" in self.given:
-                self._unknown("family", self.family, list(latest))
+                self.unknown("family", self.family, list(latest))
             # a store without inference results (only Tiny, say) opens on what it has
             self.family = next((f for f in ("inference", "training", "tiny", "hpc") if f in latest), next(iter(latest)))
         values = self.values = facets.distinct_values(store, self.family)
@@ -131,7 +131,7 @@ class Filters:
         for candidate in (value, normalise(value) if normalise else None):
             if candidate and candidate.lower() in by_case:
                 return by_case[candidate.lower()]
-        self._unknown(name, value, known)
+        self.unknown(name, value, known)
         return ""
 
     def _resolve_model(self, store: Store, values: dict[str, list[str]]) -> None:
@@ -145,10 +145,11 @@ class Filters:
         if self.model.lower() in known:
             self.model = known[self.model.lower()]
             return
-        self._unknown("model", self.model, [*values["model"], *[f for f in folders if f not in values["model"]]])
+        self.unknown("model", self.model, [*values["model"], *[f for f in folders if f not in values["model"]]])
         self.model = ""
 
-    def _unknown(self, name: str, value: str, known: list[str]) -> None:
+    def unknown(self, name: str, value: str, known: list[str]) -> None:
+        """A message: `value` matches no known `name`; the nearest known values, if any."""
         close = difflib.get_close_matches(value.lower(), [k.lower() for k in known], n=3, cutoff=0.5)
         names = {k.lower(): k for k in known}
         hint = f"; did you mean {', '.join(names[c] for c in close)}?" if close else (

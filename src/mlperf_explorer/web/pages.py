@@ -118,7 +118,7 @@ def leaderboard(store: Store, f: Filters, page: int = 1, size: int = 0) -> dict[
         power_units = sorted({r["power_units"] for r in rows if r.get("power_units")})
         tables.append({"model": model, "scenario": scenario, "units": units, "metric": metric,
                        "power_units": ", ".join(power_units),
-                       "metric_units": _metric_units(metric, units, rows), "total": len(rows),
+                       "metric_units": metric_units(metric, units), "total": len(rows),
                        "higher_is_better": higher_is_better(metric, units) is not False,
                        "rows": _rows([{"rank": r["rank"], **{c: r.get(c) for c in ["uid", *columns]}} for r in shown])})
     counts = facets.facet_counts(store, [c for c in FACETS if c in available], f.where(), f.constraint or None)
@@ -166,17 +166,6 @@ def _ranked(rows: list[dict], metric: str, units: str, sort: str, available: set
     return ordered
 
 
-def _metric_units(metric: str, units: str, rows: list[dict]) -> str:
-    if metric in ("result", "result_per_accelerator", "result_per_core"):
-        return units + (" per accelerator" if metric == "result_per_accelerator" else
-                        " per host core" if metric == "result_per_core" else "")
-    if metric == "perf_per_watt":
-        return "per joule (samples or queries)"
-    if metric == "energy_per_sample_j":
-        return "J per sample"
-    return ""
-
-
 NUMERIC_KINDS = {"DOUBLE", "INTEGER", "BIGINT"}
 
 
@@ -213,7 +202,7 @@ def _valid(f: Filters, name: str, value: str | None, allowed: list[str], default
         return default
     if value in allowed:
         return value
-    f._unknown(f"column for {name}", value, allowed)
+    f.unknown(f"column for {name}", value, allowed)
     return default
 
 
@@ -265,8 +254,19 @@ def _chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top:
             "x_units": _units(rows, x), "y_units": _units(rows, y)}
 
 
+# The units of a numeric column: those of the column named (plus a suffix), or a fixed label.
 _UNITS = {"result": "result_units", "power_result": "power_units", "result_per_accelerator": "result_units",
           "result_per_core": "result_units", "result_per_node": "result_units"}
+_SUFFIX = {"result_per_accelerator": " per accelerator", "result_per_core": " per host core", "result_per_node": " per node"}
+_FIXED = {"perf_per_watt": "per joule (samples or queries)", "energy_per_sample_j": "J per sample",
+          "total_accelerators": "accelerators", "accelerators_per_node": "accelerators", "energy_joules": "J"}
+
+
+def metric_units(column: str, units: str) -> str:
+    """How a column's values are labelled, given the units of the rows it comes from."""
+    if column in _UNITS:
+        return units + _SUFFIX.get(column, "") if units else ""
+    return _FIXED.get(column, "")
 
 
 def _one_unit(f: Filters, rows: list[dict], key: str) -> list[dict]:
@@ -297,12 +297,8 @@ def _local_points(store: Store, f: Filters, x: str, y: str) -> list[dict]:
 def _units(rows: list[dict], column: str) -> str:
     """The units of a column over these rows, when they agree (derived metrics say theirs)."""
     key = _UNITS.get(column)
-    if key is None:
-        return {"perf_per_watt": "per joule", "energy_per_sample_j": "J", "total_accelerators": "accelerators",
-                "accelerators_per_node": "accelerators", "energy_joules": "J"}.get(column, "")
-    units = {r.get(key) for r in rows if r.get(key)}
-    suffix = {"result_per_accelerator": " per accelerator", "result_per_core": " per core", "result_per_node": " per node"}
-    return str(units.pop()) + suffix.get(column, "") if len(units) == 1 else ""
+    units = {r.get(key) for r in rows if r.get(key)} if key else set()
+    return metric_units(column, str(units.pop()) if len(units) == 1 else "")
 
 
 def pareto_front(points: list[dict]) -> list[str]:
