@@ -266,13 +266,15 @@ class Store:
         return _export.export(self, fmt, output, tags, where, merge, power_rows)
 
 
-    def publish(self, output: str, tags: str | Sequence[str] | None = None, where: str | None = None) -> dict[str, Any]:
+    def publish(self, output: str, tags: str | Sequence[str] | None = None, where: str | None = None,
+                mine: bool = False) -> dict[str, Any]:
         """Write the matching results as a static site in `output` (index, leaderboards,
-        charts, compare; filtering in the browser, every view a link, nothing from another
-        host). Returns what was written."""
+        charts with trends across rounds, result, system and compare pages; filtering in the
+        browser, every view a link, nothing from another host), with your local runs ranked
+        and on the charts when `mine`. Returns what was written."""
         from .publish import publish
 
-        return publish(self, output, tags, where)
+        return publish(self, output, tags, where, mine)
 
 
 def open_store(path: str | None = None, read_only: bool = False) -> Store:

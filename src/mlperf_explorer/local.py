@@ -191,7 +191,8 @@ def rank(store: Store, name: str, round_name: str | None = None, division: str |
     peers = [p for p in published if me.get("accelerator_model_name") and p.get("accelerator_model_name") == me["accelerator_model_name"]
              and count(p) == count(me)]
     out = {
-        "name": name, "uid": me["uid"], "valid": me.get("valid"), "benchmark": key, "scenario": me.get("scenario"), "round": round_name,
+        "name": name, "uid": me["uid"], "valid": me.get("valid"), "family": family, "benchmark": key,
+        "scenario": me.get("scenario"), "round": round_name,
         "division": division, "result": me["result"], "result_units": me["result_units"],
         "rank": 1 + len(ahead), "of": len(published) + 1,
         "rank_same_accelerator": 1 + sum(1 for p in peers if better(p["result"], me["result"])) if peers else None,

@@ -175,6 +175,8 @@ def publish(
     output: str = typer.Option(..., "--output", "-o", help="The folder to write the site into."),
     tags: str | None = typer.Option(None, "--tags", "-t", help="Only results with all these tags (-tag excludes)."),
     where: str | None = typer.Option(None, "--where", "-w", help="Only results matching this filter expression."),
+    mine: bool = typer.Option(False, "--with-my-runs", help="Add a 'My runs' page (your local runs, ranked) and "
+                              "draw them on the charts."),
     db: str | None = DbOption,
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
@@ -186,11 +188,12 @@ def publish(
     """
     _check_output(output, "folder")
     with _opened(db, read_only=True, errors=(ExpressionError, ValueError)) as store:
-        info = store.publish(output, tags=tags, where=where)
+        info = store.publish(output, tags=tags, where=where, mine=mine)
     if as_json:
         print(json.dumps(info))
     else:
-        print(f"{info['results']:,} results of {info['rounds']} round(s) published to {output} "
+        runs = f" and {info['runs']} of your runs" if info["runs"] is not None else ""
+        print(f"{info['results']:,} results of {info['rounds']} round(s){runs} published to {output} "
               f"({info['bytes'] / 1e6:,.1f} MB); open {output}/index.html through a web server", file=sys.stderr)
 
 

@@ -260,6 +260,8 @@ _UNITS = {"result": "result_units", "power_result": "power_units", "result_per_a
 _SUFFIX = {"result_per_accelerator": " per accelerator", "result_per_core": " per host core", "result_per_node": " per node"}
 _FIXED = {"perf_per_watt": "per joule (samples or queries)", "energy_per_sample_j": "J per sample",
           "total_accelerators": "accelerators", "accelerators_per_node": "accelerators", "energy_joules": "J"}
+# The same rules as data, for the published site's charts (publish writes them into its index).
+UNIT_RULES = {"from": _UNITS, "suffix": _SUFFIX, "fixed": _FIXED}
 
 
 def metric_units(column: str, units: str) -> str:

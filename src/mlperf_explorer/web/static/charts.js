@@ -1,10 +1,18 @@
-// Draws the chart whose points the server computed (#chart-data); clicking a point opens
-// its result. Large scatters use WebGL to stay responsive.
+// Draws the chart whose points the playground's server (or the published site's site.js)
+// computed (#chart-data); clicking a point opens its result (a point's `href`, else the
+// playground's /result/ page). Large scatters use WebGL to stay responsive. Run again, it
+// redraws in place.
 (function () {
   const title = (name, units) => units ? name + " (" + units + ")" : name;
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   const el = document.getElementById("chart");
-  if (!window.Plotly || !data.points.length) { el.textContent = data.points.length ? "plotly.js is not available" : "No points for these filters."; return; }
+  if (window.Plotly && el.data) Plotly.purge(el);
+  el.dataset.ready = "0";
+  if (!window.Plotly || !data.points.length) {
+    el.textContent = data.points.length ? "plotly.js is not available" : "No points for these filters.";
+    el.dataset.points = "0"; el.dataset.ready = "1";
+    return;
+  }
   if (data.kind === "trend") {
     // One line through the best result of each round (the server sorted the rounds).
     const pts = data.points;
@@ -59,14 +67,15 @@
   wire();
 
   function wire() {
+    const links = new Map(data.points.concat(data.mine || []).map(p => [p.uid, p.href || "/result/" + encodeURIComponent(p.uid)]));
     el.on && el.on("plotly_click", function (ev) {
       const uid = ev.points && ev.points[0] && ev.points[0].customdata;
-      if (uid) window.location.href = "/result/" + encodeURIComponent(uid);
+      if (uid && links.has(uid)) window.location.href = links.get(uid);
     });
     for (const fmt of ["png", "svg"]) {
-      document.getElementById("save-" + fmt).addEventListener("click", function () {
+      document.getElementById("save-" + fmt).onclick = function () {
         Plotly.downloadImage(el, { format: fmt, filename: "mlperf-chart", width: 1200, height: 700 });
-      });
+      };
     }
   }
 })();

@@ -15,6 +15,7 @@
   const page = document.body.dataset.page;
   let index = null;
   let lowerUnits = [];
+  let runs = null;  // data/runs.json, when the site was published --with-my-runs
 
   const el = (tag, text, attrs) => {
     const e = document.createElement(tag);
@@ -93,6 +94,9 @@
       if (k === "page" && String(v) === "1") v = "";
       if ((k === "division" || k === "model" || k === "scenario") && !v && params.get(k)) v = "all";
       if (v) p.set(k, v);
+    }
+    if (page === "charts") {  // the chart's own choices stay in its link
+      for (const k of ["kind", "x", "y", "color", "top", "per_accelerator", "zero"]) if (params.get(k)) p.set(k, params.get(k));
     }
     return "?" + p.toString();
   }
@@ -195,6 +199,10 @@
         const td0 = el("td"); td0.append(box); tr.append(td0);
         for (const c of COLUMNS.concat(metric !== "result" ? [metric] : [])) {
           const td = el("td", num(r[c]), typeof r[c] === "number" ? { class: "n" } : {});
+          if (c === "system" && r.system) {
+            td.textContent = "";
+            td.append(el("a", r.system, { href: systemHref(r) }));
+          }
           if (c === "system_name") {
             td.textContent = "";
             td.append(el("a", r.system_name || r.system, { href: "result.html?family=" + encodeURIComponent(r.family) +
@@ -227,33 +235,158 @@
   }
 
   // ---- charts -------------------------------------------------------------------------------
+  // The playground's chart rules (web/pages.py `_chart`): a scatter with its Pareto front
+  // within one benchmark, bars sorted best first, a trend through each round's best valid
+  // result; never two units on one axis. Units and directions come from the index.
+  const NUMERIC = ["result", "power_result", "perf_per_watt", "result_per_accelerator", "result_per_core",
+    "energy_per_sample_j", "total_accelerators", "accuracy"];
+  const TEXT = ["submitter", "division", "system_type", "accelerator_model_name", "host_processor_model_name",
+    "framework", "availability", "model", "scenario"];
+  const TREND_METRICS = ["result", "result_per_accelerator"];
+
   function pareto(points) {
     const front = []; let best = -Infinity;
     for (const p of points.slice().sort((a, b) => a.x - b.x || b.y - a.y)) { if (p.y > best) { front.push(p.uid); best = p.y; } }
     return front;
   }
 
-  function chart(all, s, notes, chosen) {
-    const numeric = ["result", "power_result", "perf_per_watt", "result_per_accelerator", "result_per_core",
-      "energy_per_sample_j", "total_accelerators", "accuracy"];
-    const x = numeric.includes(params.get("x")) ? params.get("x") : (chosen.some((r) => r.power_result !== null) ? "power_result" : "total_accelerators");
-    const y = numeric.includes(params.get("y")) ? params.get("y") : "result";
-    fillPicker("x", numeric, x); fillPicker("y", numeric, y);
-    const units = (col, key) => { const u = new Set(chosen.map((r) => r[key]).filter(Boolean)); return u.size === 1 ? [...u][0] : ""; };
-    const pts = chosen.filter((r) => typeof r[x] === "number" && typeof r[y] === "number").map((r) => ({
-      x: r[x], y: r[y], uid: r.uid, label: r.submitter + ": " + (r.system_name || r.system), group: r.submitter }));
-    const benchmarks = new Set(chosen.map((r) => (r.mlperf_model || r.model) + "/" + r.scenario));
+  function up(column, units) {  // records.higher_is_better: true, false, or null (no direction)
+    const way = (index.directions || {})[column];
+    return way === "units" ? !lowerUnits.includes(units) : way === undefined ? null : way === "higher";
+  }
+
+  function unitsOf(rows, column) {  // web/pages.py `_units`
+    const rules = index.units || { from: {}, suffix: {}, fixed: {} };
+    const key = rules.from[column];
+    if (!key) return rules.fixed[column] || "";
+    const seen = new Set(rows.map((r) => r[key]).filter(Boolean));
+    return seen.size === 1 ? [...seen][0] + (rules.suffix[column] || "") : "";
+  }
+
+  function oneUnit(rows, key, notes) {  // web/pages.py `_one_unit`
+    const counts = new Map();
+    for (const r of rows) counts.set(r[key] || "", (counts.get(r[key] || "") || 0) + 1);
+    if (counts.size <= 1) return rows;
+    const keep = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))[0][0];
+    const others = [...counts.keys()].filter((u) => u !== keep).sort();
+    const dropped = others.reduce((n, u) => n + counts.get(u), 0);
+    notes.push(dropped + " point(s) in " + others.join(", ") + " left out: one axis shows one unit (" + keep + "); pick a benchmark and scenario");
+    return rows.filter((r) => (r[key] || "") === keep);
+  }
+
+  const resultHref = (family, r) => "result.html?family=" + encodeURIComponent(family) + "&round=" + encodeURIComponent(r.round) + "&uid=" + encodeURIComponent(r.uid);
+  const label = (r) => r.submitter + ": " + (r.system_name || r.system);
+  const matchesText = (r, s) => [["submitter", ["submitter"]], ["accelerator", ["accelerator_model_name"]]].every(([param, cols]) =>
+    tokens(s[param]).every((t) => cols.some((c) => String(r[c] || "").toLowerCase().includes(t))));
+
+  function chartOptions(s, notes) {
+    const pick = (name, allowed, fallback) => {
+      const v = params.get(name);
+      if (!v) return fallback;
+      if (allowed.includes(v)) return v;
+      notes.push("unknown " + name + " " + JSON.stringify(v) + "; known: " + allowed.join(", "));
+      return fallback;
+    };
+    const top = parseInt(params.get("top") || "20", 10);
+    if (params.get("top") && !(top >= 1)) notes.push("top must be a whole number");
+    return { kind: pick("kind", ["scatter", "bars", "trend"], "scatter"), x: pick("x", NUMERIC, ""), y: pick("y", NUMERIC, "result"),
+      color: pick("color", TEXT, "submitter"), top: Math.min(200, top >= 1 ? top : 20),
+      perAccelerator: params.get("per_accelerator") === "1", zero: params.get("zero") === "1" };
+  }
+
+  function chartData(o, s, notes, chosen, trendRows) {
+    const point = (r, x, y) => ({ x: x, y: y, uid: r.uid, label: label(r), group: String(r[o.color] || ""), href: resultHref(s.family, r) });
+    if (o.kind === "trend") {
+      let metric = o.perAccelerator ? "result_per_accelerator" : o.y;
+      if (!TREND_METRICS.includes(metric)) { notes.push("a trend draws result or result per accelerator, not " + metric); metric = "result"; }
+      if (s.q) notes.push("search does not narrow a trend (benchmark, scenario, division, submitter and accelerator do)");
+      const rows = oneUnit(trendRows.filter((r) => (!s.division || r.division === s.division) &&
+        (!s.model || r.mlperf_model === s.model || r.model === s.model) && (!s.scenario || r.scenario === s.scenario) &&
+        matchesText(r, s) && typeof r[metric] === "number"), "result_units", notes);
+      const best = new Map();
+      for (const r of rows) {
+        const cur = best.get(r.round);
+        const higher = up(metric, r.result_units) !== false;
+        if (!cur || (higher ? r[metric] > cur[metric] : r[metric] < cur[metric])) best.set(r.round, r);
+      }
+      const order = index.rounds.filter((r) => r.family === s.family).map((r) => r.round);
+      const points = order.filter((rnd) => best.has(rnd)).map((rnd) => point(best.get(rnd), rnd, best.get(rnd)[metric]));
+      return { kind: "trend", x: "round", y: metric, color: o.color, points: points, front: [], mine: [], zero: o.zero,
+        x_units: "", y_units: unitsOf(rows, metric), scope: (s.model || "every benchmark") + (s.scenario ? " · " + s.scenario : "") + " · every round" };
+    }
+    const scope = (s.model || "every benchmark") + (s.scenario ? " · " + s.scenario : "") + " · " + s.round;
+    if (o.kind === "bars") {
+      const y = o.y;
+      const rows = oneUnit(chosen.filter((r) => typeof r[y] === "number"), "result_units", notes);
+      const higher = !rows.length || up(y, rows[0].result_units) !== false;
+      rows.sort((a, b) => higher ? b[y] - a[y] : a[y] - b[y]);
+      const points = rows.slice(0, o.top).map((r) => Object.assign(point(r, label(r) + " (" + r.model + (r.scenario ? ", " + r.scenario : "") + ")", r[y]),
+        { label: r.system_name || r.system }));
+      return { kind: "bars", x: "system", y: y, color: o.color, points: points, front: [], mine: [], zero: o.zero,
+        x_units: "", y_units: unitsOf(rows, y), scope: scope };
+    }
+    const x = o.x || (chosen.some((r) => typeof r.power_result === "number") ? "power_result" : "total_accelerators");
+    const y = o.y;
+    let rows = chosen.filter((r) => typeof r[x] === "number" && typeof r[y] === "number");
+    for (const [column, key] of [[x, "power_units"], [y, "power_units"], [x, "result_units"], [y, "result_units"]]) {
+      if (index.units && index.units.from[column] === key) rows = oneUnit(rows, key, notes);
+    }
+    const points = rows.map((r) => point(r, r[x], r[y]));
+    const benchmarks = new Set(rows.map((r) => (r.mlperf_model || r.model) + "/" + r.scenario));
     if (benchmarks.size > 1) notes.push(benchmarks.size + " benchmarks and scenarios on one chart: pick one to see its Pareto front");
-    const data = { kind: "scatter", x: x, y: y, color: "submitter", points: pts, front: benchmarks.size === 1 ? pareto(pts) : [],
-      x_units: x === "result" ? units(x, "result_units") : x === "power_result" ? units(x, "power_units") : "",
-      y_units: y === "result" ? units(y, "result_units") : y === "power_result" ? units(y, "power_units") : "", mine: [] };
-    document.getElementById("point-count").textContent = String(pts.length);
-    document.getElementById("front-count").textContent = String(data.front.length);
-    const holder = el("script", null, { type: "application/json", id: "chart-data" });
-    holder.textContent = JSON.stringify(data);
-    document.body.append(holder);
-    const draw = el("script", null, { src: "static/charts.js" });
-    document.body.append(draw);
+    const mine = (runs ? runs.rows : []).filter((r) => typeof r[x] === "number" && typeof r[y] === "number" &&
+      (!s.model || (r.mlperf_model || r.model) === s.model) && (!s.scenario || r.scenario === s.scenario))
+      .map((r) => ({ x: r[x], y: r[y], uid: r.uid, label: "my run: " + r.system, group: "my runs", href: "runs.html" }));
+    return { kind: "scatter", x: x, y: y, color: o.color, points: points, front: benchmarks.size === 1 ? pareto(points) : [], mine: mine,
+      zero: o.zero, x_units: unitsOf(rows, x), y_units: unitsOf(rows, y), scope: scope };
+  }
+
+  let plotlyLoading = null;
+  function withPlotly() {  // plotly.js (4.6 MB) loads after the page is usable, once
+    if (window.Plotly) return Promise.resolve();
+    if (!plotlyLoading) {
+      plotlyLoading = new Promise((resolve) => {
+        const tag = el("script", null, { src: "static/plotly.min.js" });
+        tag.onload = resolve; tag.onerror = resolve;  // without it, charts.js says so
+        document.body.append(tag);
+      });
+    }
+    return plotlyLoading;
+  }
+
+  function chart(all, s, notes, chosen) {
+    const o = chartOptions(s, notes);
+    fillPicker("kind", ["scatter", "bars", "trend"], o.kind);
+    fillPicker("x", NUMERIC, o.x || (chosen.some((r) => typeof r.power_result === "number") ? "power_result" : "total_accelerators"));
+    fillPicker("y", NUMERIC, o.y);
+    fillPicker("color", TEXT, o.color);
+    document.querySelector("#filters input[name=top]").value = String(o.top);
+    document.querySelector("#filters input[name=per_accelerator]").checked = o.perAccelerator;
+    document.querySelector("#filters input[name=zero]").checked = o.zero;
+    const target = document.getElementById("chart");
+    target.dataset.ready = "0";
+    const trend = o.kind === "trend" ? json("data/" + encodeURIComponent(s.family) + "/trend.json").then(rows) : Promise.resolve([]);
+    return trend.then((trendRows) => {
+      const data = chartData(o, s, notes, chosen, trendRows);
+      document.getElementById("chart-scope").textContent = data.scope;
+      document.getElementById("point-count").textContent = String(data.points.length);
+      document.getElementById("front-count").textContent = String(data.front.length);
+      document.getElementById("front-note").hidden = !data.front.length;
+      const cols = ["x", "y", "uid", "label", "group"];
+      const a = document.getElementById("download-csv");
+      a.href = URL.createObjectURL(new Blob([csv(cols, data.points)], { type: "text/csv" }));
+      a.download = "chart.csv";
+      const old = document.getElementById("chart-data");
+      if (old) old.remove();
+      const holder = el("script", null, { type: "application/json", id: "chart-data" });
+      holder.textContent = JSON.stringify(data);
+      document.body.append(holder);
+      return withPlotly().then(() => {
+        const old = document.getElementById("chart-script");
+        if (old) old.remove();
+        document.body.append(el("script", null, { src: "static/charts.js", id: "chart-script" }));
+      });
+    });
   }
 
   // ---- compare --------------------------------------------------------------------------------
@@ -295,6 +428,7 @@
     document.getElementById("result-title").textContent = r.submitter + ": " + (r.system_name || r.system);
     const links = document.getElementById("result-links");
     links.append([r.family + " " + r.round, r.division, r.model, r.scenario].filter(Boolean).join(" · "));
+    links.append(" · ", el("a", "system", { href: systemHref(r), id: "system-link" }));
     if (r.url && /^https?:\/\//.test(r.url)) links.append(" · ", el("a", "raw files", { href: r.url, rel: "noopener noreferrer", id: "raw-files" }));
     const body = document.querySelector("#fields tbody");
     body.replaceChildren(...Object.entries(r).filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => {
@@ -302,9 +436,73 @@
     }));
   }
 
+  // ---- a system: its description and every published result, from its submitter's file ----
+  function systemPage() {
+    const family = params.get("family") || "inference", submitter = params.get("submitter") || "", system = params.get("system") || "";
+    const slugs = (index.submitters || {})[family] || {};
+    if (!Object.prototype.hasOwnProperty.call(slugs, submitter)) {
+      messages(["no submitter " + JSON.stringify(submitter) + " in " + family + "; known: " + Object.keys(slugs).slice(0, 12).join(", ")]);
+      return Promise.resolve();
+    }
+    return json("data/" + encodeURIComponent(family) + "/systems/" + encodeURIComponent(slugs[submitter]) + ".json").then((data) => {
+      if (!Object.prototype.hasOwnProperty.call(data.systems, system)) {
+        messages(["no system " + JSON.stringify(system) + " of " + submitter + "; known: " + Object.keys(data.systems).slice(0, 12).join(", ")]);
+        return;
+      }
+      const sys = data.systems[system];
+      document.getElementById("system-title").textContent = submitter + ": " + system;
+      document.title = submitter + ": " + system + " · mlperf-explorer";
+      const desc = Object.entries(sys.description || {}).filter(([, v]) => v !== null && v !== "");
+      document.querySelector("#description tbody").replaceChildren(...desc.map(([k, v]) => {
+        const tr = el("tr"); tr.append(el("th", k), el("td", typeof v === "object" ? JSON.stringify(v) : v)); return tr;
+      }));
+      const results = rows(sys);
+      document.getElementById("system-count").textContent = String(results.length);
+      document.querySelector("#system-results tbody").replaceChildren(...results.map((r) => {
+        const tr = el("tr");
+        const link = el("td"); link.append(el("a", r.mlperf_model || r.model, { href: resultHref(family, r) }));
+        tr.append(el("td", r.round), link, el("td", r.scenario || ""), el("td", r.division), el("td", num(r.result), { class: "n" }),
+          el("td", r.result_units), el("td", num(r.valid)), el("td", num(r.perf_per_watt), { class: "n" }));
+        return tr;
+      }));
+    });
+  }
+
+  const systemHref = (r) => "system.html?family=" + encodeURIComponent(r.family) + "&submitter=" + encodeURIComponent(r.submitter || "") +
+    "&system=" + encodeURIComponent(r.system || "");
+
+  // ---- my runs: ranked as the playground ranks them (web/pages.py `my_runs`) ------------------
+  function runsPage() {
+    if (!runs || !runs.runs.length) { document.getElementById("runs-none").hidden = false; return; }
+    const published = new Set(index.rounds.map((r) => r.family + "/" + r.round));
+    const neighbour = (k, p) => {
+      const td = el("td");
+      if (!p) return td;
+      const text = p.submitter + ": " + num(p.result);
+      if (published.has(k.family + "/" + k.round)) td.append(el("a", text, { href: resultHref(k.family, Object.assign({ round: k.round }, p)) }));
+      else td.textContent = text;
+      return td;
+    };
+    document.querySelector("#runs tbody").replaceChildren(...runs.runs.map((item) => {
+      const r = item.run, k = item.rank, tr = el("tr");
+      tr.append(el("td", r.system), el("td", r.mlperf_model || r.benchmark || r.model), el("td", r.scenario || ""),
+        el("td", num(r.result) + " " + (r.result_units || ""), { class: "n" }), el("td", num(r.valid)),
+        el("td", k.error ? k.error : k.rank + " of " + k.of + " (" + k.round + " " + (k.division || "") + ")", { class: "rank" }),
+        el("td", k.rank_same_accelerator ? k.rank_same_accelerator + " of " + k.of_same_accelerator : ""),
+        neighbour(k, item.above), neighbour(k, item.below));
+      return tr;
+    }));
+  }
+
   // ---- start ------------------------------------------------------------------------------------
   json("data/index.json").then((idx) => {
     index = idx; lowerUnits = idx.lower_is_better || [];
+    if (page === "system") return systemPage();
+    if (idx.runs && (page === "runs" || page === "charts")) return json("data/runs.json").then((r) => { runs = r; return idx; });
+    return idx;
+  }).then((idx) => {
+    if (!idx) return;
+    if (page === "runs") { runsPage(); return; }
     if (page === "index") {
       const body = document.querySelector("#rounds tbody");
       body.replaceChildren(...idx.rounds.slice().reverse().map((r) => {
@@ -329,11 +527,12 @@
         const { s, notes, chosen } = select(all);
         s.family = family; s.round = round;
         pickers(s, all);
+        document.body.dataset.usable = "1";  // the controls answer (a chart may still be loading plotly.js)
         if (page === "leaderboard") leaderboard(all, s, notes, chosen);
-        if (page === "charts") chart(all, s, notes, chosen);
-        messages(notes0.concat(notes));
+        const drawn = page === "charts" ? chart(all, s, notes, chosen) : Promise.resolve();
         history[push ? "pushState" : "replaceState"](null, "", url(s));
-        document.body.dataset.rendered = String(Date.now());
+        messages(notes0.concat(notes));
+        return drawn.then(() => { messages(notes0.concat(notes)); document.body.dataset.rendered = String(Date.now()); });
       };
       render(false);
       const form = document.getElementById("filters");
@@ -341,7 +540,7 @@
         ev.preventDefault();
         const next = new URLSearchParams(new FormData(form));
         for (const [k, v] of [...next.entries()]) if (!v) next.delete(k);
-        if (next.get("family") !== family || next.get("round") !== round || page === "charts") {
+        if (next.get("family") !== family || next.get("round") !== round) {
           window.location.search = next.toString();  // another round's data (or a new chart): load it
           return;
         }
