@@ -36,6 +36,7 @@
       customdata: pts.map(p => p.uid), text: pts.map(p => p.label),
       hovertemplate: "%{text}<br>%{x}<br>%{y}<extra>%{fullData.name}</extra>",
       mode: data.kind === "trend" ? "lines+markers" : "markers", marker: { size: 8 },
+      textposition: data.kind === "bars" ? "none" : undefined,  // names on hover, not inside the bars
     });
   }
   if (data.mine && data.mine.length) {
@@ -56,8 +57,12 @@
     legend: { orientation: window.innerWidth < 760 ? "h" : "v" }, hovermode: "closest" };
   if (data.kind === "bars") {
     // Bars in the order of their values (the server sorted them), whatever their colour group.
-    layout.xaxis = { title: { text: "" }, type: "category", categoryorder: "array",
-      categoryarray: data.points.map(p => p.x), automargin: true, tickangle: -35 };
+    // Long system names would take the chart's room: ticks are cut to 36 characters, and the
+    // hover text has the whole name.
+    const names = data.points.map(p => p.x);
+    layout.xaxis = { title: { text: "" }, type: "category", categoryorder: "array", categoryarray: names,
+      tickmode: "array", tickvals: names, ticktext: names.map(n => n.length > 36 ? n.slice(0, 35) + "…" : n),
+      automargin: true, tickangle: -35 };
     layout.margin = { t: 20, b: 160 };
   }
   Plotly.newPlot(el, traces, layout, { responsive: true, displaylogo: false }).then(function () {
