@@ -37,11 +37,12 @@ def _faster_json() -> Any:
 
 _orjson = _faster_json()
 
+# The keys scoring.py, importer.py and power.py read; only these become events (a log's
+# per-iteration block_start, epoch_start and the like are a third of its lines).
 KEYS = {
     "init_start", "init_stop", "run_start", "run_stop", "eval_accuracy", "eval_error", "eval_target", "global_batch_size",
-    "train_samples", "number_of_nodes", "accelerators_per_node", "tracked_stats", "epoch_start",
-    "block_start", "submission_benchmark", "submission_org", "submission_division", "submission_status",
-    "submission_platform", "submission_poc_name", "opt_base_learning_rate", "seed",
+    "number_of_nodes", "accelerators_per_node", "tracked_stats", "submission_benchmark", "submission_org",
+    "submission_division", "submission_status", "submission_platform", "submission_poc_name",
     # power logs (power/result_N/node_*.txt, sw_*.txt)
     "power_measurement_start", "power_reading", "power_measurement_stop", "conversion_eff",
     "interconnect_power_est",
