@@ -66,7 +66,8 @@ LOWER_IS_BETTER = ("Latency (ms)", "Latency (s)", "min.")
 # Which way is better for the numeric fields a comparison shows; "units" means it follows
 # the row's result_units (LOWER_IS_BETTER). Unlisted columns have no direction.
 FIELD_DIRECTION = {
-    "result": "units", "result_per_accelerator": "units", "speedup": "higher",
+    "result": "units", "result_per_accelerator": "units", "result_per_core": "units", "result_per_node": "units",
+    "speedup": "higher", "energy_per_sample_j": "lower", "energy_per_run_j": "lower", "accelerator_minutes": "lower",
     "power_result": "lower", "perf_per_watt": "higher", "inferences_per_joule": "higher",
     "energy_uj_per_inference": "lower", "energy_joules": "lower",
     "accuracy": "higher", "latency_mean_ms": "lower", "latency_p50_ms": "lower", "latency_p90_ms": "lower",

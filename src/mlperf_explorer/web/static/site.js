@@ -103,8 +103,7 @@
 
   // ---- leaderboard ----------------------------------------------------------------------
   function ranked(group, metric, units) {
-    const lower = metric === "energy_per_sample_j" || ((metric === "result" || metric === "result_per_accelerator" ||
-      metric === "result_per_core") && lowerUnits.includes(units));
+    const lower = up(metric, units) === false;  // the playground's direction table (records.FIELD_DIRECTION)
     const sorted = group.slice().sort((a, b) => {
       const x = a[metric], y = b[metric];
       if (x === null || x === undefined) return (y === null || y === undefined) ? (a.uid < b.uid ? -1 : 1) : 1;
@@ -400,17 +399,16 @@
     for (const r of items) head.append(el("th", r.submitter + ": " + (r.system_name || r.system)));
     table.tHead.replaceChildren(head);
     const fields = ["round", "model", "scenario", "result_units", "result", "power_result", "perf_per_watt", "result_per_accelerator", "accuracy", "accelerator_model_name", "total_accelerators"];
-    const better = { result: "units", power_result: "lower", perf_per_watt: "higher", result_per_accelerator: "units", accuracy: "higher" };
     const body = [];
     for (const f of fields) {
       const tr = el("tr"); tr.append(el("th", f.replace(/_/g, " ")));
       const base = items[0][f];
+      const higher = up(f, items[0].result_units);  // null: the field has no direction
       items.forEach((r, i) => {
         const td = el("td", num(r[f]), { class: "n" });
-        if (i > 0 && better[f] && typeof base === "number" && base && typeof r[f] === "number") {
+        if (i > 0 && higher !== null && typeof base === "number" && base && typeof r[f] === "number") {
           const rel = (r[f] - base) / base;
-          const up = better[f] === "units" ? !lowerUnits.includes(items[0].result_units) : better[f] === "higher";
-          const good = rel === 0 ? null : (rel > 0) === up;
+          const good = rel === 0 ? null : (rel > 0) === higher;
           td.append(" ", el("span", "(" + (rel >= 0 ? "+" : "") + (rel * 100).toFixed(1) + "%" + (good === null ? "" : good ? ", better" : ", worse") + ")",
             { class: "rel" + (good === null ? "" : good ? " better" : " worse") }));
         }
