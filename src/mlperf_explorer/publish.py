@@ -86,12 +86,13 @@ def publish(store: Store, output: str, tags: str | Sequence[str] | None = None, 
     for (family, round_name), items in sorted(by_round.items(), key=lambda kv: (kv[0][0], round_key(kv[0][1]))):
         _write(os.path.join(output, "data", family, f"{round_name}.json"), {"columns": columns, "rows": items})
         index.append({"family": family, "round": round_name, "results": len(items)})
-    records = [dict(zip(columns, r, strict=True)) for items in by_round.values() for r in items]
-    for family in sorted({f for f, _ in by_round}):
-        of_family = [r for r in records if r["family"] == family]
+    by_family: dict[str, list[dict[str, Any]]] = {}
+    for (family, _), items in by_round.items():
+        by_family.setdefault(family, []).extend(dict(zip(columns, r, strict=True)) for r in items)
+    for family, of_family in sorted(by_family.items()):
         _write(os.path.join(output, "data", family, "trend.json"), _table(TREND_COLUMNS, trend_candidates(of_family)))
-    submitters = _write_systems(store, output, records)
-    runs = _write_runs(store, output) if mine else None
+    submitters = _write_systems(store, output, [r for of_family in by_family.values() for r in of_family])
+    runs = _write_runs(store, output, columns) if mine else None
     from .web.pages import UNIT_RULES
 
     _write(os.path.join(output, "data", "index.json"), {
@@ -150,12 +151,11 @@ def _write_systems(store: Store, output: str, records: list[dict[str, Any]]) -> 
     return slugs
 
 
-def _write_runs(store: Store, output: str) -> int:
-    """Your local runs, ranked as the playground's "My runs" page ranks them, with the columns
-    a chart draws them by."""
+def _write_runs(store: Store, output: str, columns: list[str]) -> int:
+    """Your local runs, ranked as the playground's "My runs" page ranks them, with the site's
+    columns (a chart draws them by these)."""
     from .web.pages import my_runs
 
-    columns = [c for c in SITE_COLUMNS if c in store.columns]
     page = my_runs(store)
     rows = store.find(where="family = 'local'", columns=columns, sort="uid", arrow=False)
     _write(os.path.join(output, "data", "runs.json"), {**page, "columns": columns, "rows": [list(r) for r in rows.tuples()]})

@@ -152,10 +152,10 @@
     }
   }
 
-  function download(name, type, text) {
-    const a = document.getElementById(name);
+  function download(id, filename, type, text) {  // a link that saves exactly these rows
+    const a = document.getElementById(id);
     a.href = URL.createObjectURL(new Blob([text], { type: type }));
-    a.download = name === "download-csv" ? "leaderboard.csv" : "leaderboard.json";
+    a.download = filename;
   }
 
   function csv(columns, list) {
@@ -204,8 +204,7 @@
           }
           if (c === "system_name") {
             td.textContent = "";
-            td.append(el("a", r.system_name || r.system, { href: "result.html?family=" + encodeURIComponent(r.family) +
-              "&round=" + encodeURIComponent(r.round) + "&uid=" + encodeURIComponent(r.uid) }));
+            td.append(el("a", r.system_name || r.system, { href: resultHref(r.family, r) }));
           }
           tr.append(td);
         }
@@ -220,8 +219,8 @@
     if (!tables.length) boards.replaceChildren(el("p", "No results match these filters: widen them (all benchmarks, all scenarios) or pick another round.", { class: "none", id: "no-results" }));
     document.getElementById("total").textContent = String(chosen.length);
     const cols = ["rank"].concat(COLUMNS.slice(1), metric !== "result" ? [metric] : [], ["uid", "model", "scenario", "result_units"]);
-    download("download-csv", "text/csv", csv(cols, shown));
-    download("download-json", "application/json", JSON.stringify(shown.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] === undefined ? null : r[c]]))), null, 1));
+    download("download-csv", "leaderboard.csv", "text/csv", csv(cols, shown));
+    download("download-json", "leaderboard.json", "application/json", JSON.stringify(shown.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] === undefined ? null : r[c]]))), null, 1));
     document.getElementById("chart-these").href = "charts.html" + url(s, { sort: "", page: 1, metric: "performance" });
     const pager = document.getElementById("pager");
     pager.replaceChildren();
@@ -278,7 +277,7 @@
   const matchesText = (r, s) => [["submitter", ["submitter"]], ["accelerator", ["accelerator_model_name"]]].every(([param, cols]) =>
     tokens(s[param]).every((t) => cols.some((c) => String(r[c] || "").toLowerCase().includes(t))));
 
-  function chartOptions(s, notes) {
+  function chartOptions(s, notes, chosen) {
     const pick = (name, allowed, fallback) => {
       const v = params.get(name);
       if (!v) return fallback;
@@ -288,7 +287,9 @@
     };
     const top = parseInt(params.get("top") || "20", 10);
     if (params.get("top") && !(top >= 1)) notes.push("top must be a whole number");
-    return { kind: pick("kind", ["scatter", "bars", "trend"], "scatter"), x: pick("x", NUMERIC, ""), y: pick("y", NUMERIC, "result"),
+    // x by default: power when these rows have it, else the accelerator count
+    const x = pick("x", NUMERIC, "") || (chosen.some((r) => typeof r.power_result === "number") ? "power_result" : "total_accelerators");
+    return { kind: pick("kind", ["scatter", "bars", "trend"], "scatter"), x: x, y: pick("y", NUMERIC, "result"),
       color: pick("color", TEXT, "submitter"), top: Math.min(200, top >= 1 ? top : 20),
       perAccelerator: params.get("per_accelerator") === "1", zero: params.get("zero") === "1" };
   }
@@ -324,8 +325,7 @@
       return { kind: "bars", x: "system", y: y, color: o.color, points: points, front: [], mine: [], zero: o.zero,
         x_units: "", y_units: unitsOf(rows, y), scope: scope };
     }
-    const x = o.x || (chosen.some((r) => typeof r.power_result === "number") ? "power_result" : "total_accelerators");
-    const y = o.y;
+    const x = o.x, y = o.y;
     let rows = chosen.filter((r) => typeof r[x] === "number" && typeof r[y] === "number");
     for (const [column, key] of [[x, "power_units"], [y, "power_units"], [x, "result_units"], [y, "result_units"]]) {
       if (index.units && index.units.from[column] === key) rows = oneUnit(rows, key, notes);
@@ -354,9 +354,9 @@
   }
 
   function chart(all, s, notes, chosen) {
-    const o = chartOptions(s, notes);
+    const o = chartOptions(s, notes, chosen);
     fillPicker("kind", ["scatter", "bars", "trend"], o.kind);
-    fillPicker("x", NUMERIC, o.x || (chosen.some((r) => typeof r.power_result === "number") ? "power_result" : "total_accelerators"));
+    fillPicker("x", NUMERIC, o.x);
     fillPicker("y", NUMERIC, o.y);
     fillPicker("color", TEXT, o.color);
     document.querySelector("#filters input[name=top]").value = String(o.top);
@@ -371,10 +371,7 @@
       document.getElementById("point-count").textContent = String(data.points.length);
       document.getElementById("front-count").textContent = String(data.front.length);
       document.getElementById("front-note").hidden = !data.front.length;
-      const cols = ["x", "y", "uid", "label", "group"];
-      const a = document.getElementById("download-csv");
-      a.href = URL.createObjectURL(new Blob([csv(cols, data.points)], { type: "text/csv" }));
-      a.download = "chart.csv";
+      download("download-csv", "chart.csv", "text/csv", csv(["x", "y", "uid", "label", "group"], data.points));
       const old = document.getElementById("chart-data");
       if (old) old.remove();
       const holder = el("script", null, { type: "application/json", id: "chart-data" });
