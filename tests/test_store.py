@@ -130,3 +130,50 @@ def test_a_store_from_an_older_version_opens_read_only(tmp_path, v30):
         sneaky = pa.table({"x": [1]})  # noqa: F841 - a Python variable a query could name
         with pytest.raises(duckdb.Error):
             store.con.execute("SELECT * FROM sneaky").fetchall()
+
+
+def test_values_are_fitted_to_their_column_and_written_as_given(tmp_path):
+    """fit.column keeps what a column holds, makes the rest NULL (or escaped text) with one
+    warning each, and `insert` writes the lists to a real table unchanged."""
+    from mlperf_explorer.store import fit
+
+    where = [f"r{i}" for i in range(8)]
+    text, text_w = fit.column(["a", None, "b\udc80", 5], "VARCHAR", "name", where)
+    assert text == ["a", None, "b\\udc80", "5"]
+    assert [w["path"] for w in text_w] == ["r2"] and "not valid UTF-8" in text_w[0]["message"]
+    numbers, number_w = fit.column([1.5, 2, None, float("inf"), float("nan"), True, "x", 10 ** 400],
+                                   "DOUBLE", "result", where)
+    assert numbers == [1.5, 2.0, None, None, None, None, None, None] and type(numbers[1]) is float
+    assert [w["path"] for w in number_w] == ["r3", "r4", "r5", "r6", "r7"]
+    whole, whole_w = fit.column([1, 2.0, 2.5, 2 ** 31, True, None], "INTEGER", "n", where)
+    assert whole == [1, 2, None, None, None, None] and type(whole[1]) is int
+    assert [w["path"] for w in whole_w] == ["r2", "r3", "r4"]
+    assert fit.column([2 ** 40], "BIGINT", "size", None) == ([2 ** 40], [])
+    lists, list_w = fit.column([["a", 1], "x", None, ["\udcff"]], "VARCHAR[]", "tags", where)
+    assert lists == [["a", "1"], None, None, ["\\udcff"]] and [w["path"] for w in list_w] == ["r1"]
+    flags, flag_w = fit.column([True, None, 1], "BOOLEAN", "valid", where)
+    assert flags == [True, None, None] and [w["path"] for w in flag_w] == ["r2"]
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute("CREATE TABLE t (s VARCHAR, d DOUBLE, i INTEGER, l VARCHAR[], b BOOLEAN, c VARCHAR)")
+    database.insert(con, "t", {"s": ("VARCHAR", text), "d": ("DOUBLE", numbers[:4]), "i": ("INTEGER", whole[:4]),
+                               "l": ("VARCHAR[]", lists), "b": ("BOOLEAN", flags + [False]),
+                               "c": database.Constant("same")})
+    database.insert(con, "t", {"s": ("VARCHAR", []), "c": database.Constant("none")})  # no rows: nothing written
+    assert con.execute("SELECT * FROM t").fetchall() == [
+        ("a", 1.5, 1, ["a", "1"], True, "same"), (None, 2.0, 2, None, None, "same"),
+        ("b\\udc80", None, None, None, None, "same"), ("5", None, None, ["\\udcff"], False, "same")]
+
+
+def test_an_import_loads_neither_pyarrow_nor_pandas(v30, tmp_path):
+    """The write path hands DuckDB plain lists: pyarrow (and pandas, which pyarrow imports on
+    its first conversion of a Python list) cost an import 90 MB and a third of a second."""
+    import subprocess
+    import sys
+
+    script = ("import sys, mlperf_explorer; s = mlperf_explorer.open_store(sys.argv[1]); "
+              "r = s.import_source(sys.argv[2]); s.update(); "
+              "print(r.results, sorted(m for m in ('pyarrow', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.duckdb"), str(v30)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 0 and out[1:] == ["[]"]

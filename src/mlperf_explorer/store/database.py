@@ -14,10 +14,7 @@ import datetime as _dt
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import pyarrow as pa
+from typing import Any
 
 import duckdb
 
@@ -26,14 +23,36 @@ from .schema import ADDED_COLUMNS, DDL, RESULT_COLUMNS, SCHEMA_VERSION
 
 DEFAULT_DB = os.path.join("~", ".local", "share", "mlperf-explorer", "results.duckdb")
 ENV_DB = "MLPERF_EXPLORER_DB"
-FLUSH_ROWS = 2000
+# Rows held before they are written: a flush costs a few milliseconds, and what a round's
+# parsed results weigh as Python objects is the main process's largest cost in memory.
+FLUSH_ROWS = 500
+MANIFEST_CHUNK = 20_000
 
-def _arrow_types() -> dict[str, Any]:
-    """The Arrow type of each column type; pyarrow loads only when something is written."""
-    import pyarrow as pa
+class Constant:
+    """A column that holds one value on every row of an insert (passed once, not per row)."""
 
-    return {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "INTEGER": pa.int32(),
-            "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
+    def __init__(self, value: Any, sql_type: str = "VARCHAR"):
+        self.value, self.sql_type = value, sql_type
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, tuple[str, list[Any]] | Constant]) -> None:
+    """INSERT the rows given column-wise ({name: (DuckDB type, values) or Constant}), each
+    column one list parameter unnested side by side. The values must already fit their type
+    (see fit.py); DuckDB converts the lists in C++, with no Arrow table on the way."""
+    names = list(columns)
+    lengths = {len(c[1]) for c in columns.values() if not isinstance(c, Constant)}
+    if lengths == {0}:
+        return
+    select, params = [], []
+    for k, name in enumerate(names, 1):
+        col = columns[name]
+        if isinstance(col, Constant):
+            select.append(f'${k}::{col.sql_type} AS "{name}"')
+            params.append(col.value)
+        else:
+            select.append(f'unnest(${k}::{col[0]}[]) AS "{name}"')
+            params.append(col[1])
+    con.execute(f"INSERT INTO {table} BY NAME SELECT {', '.join(select)}", params)
 
 
 def default_path() -> str:
@@ -109,31 +128,28 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
-def results_arrow(records: list[dict[str, Any]], source_id: str, imported_at: _dt.datetime,
-                  warnings: list[dict[str, Any]] | None = None) -> pa.Table:
-    """The records as the results table's columns; a value a column cannot hold is stored
-    empty and, if `warnings` is given, reported there (see fit.py)."""
-    import pyarrow as pa
-
+def results_columns(records: list[dict[str, Any]], source_id: str, imported_at: _dt.datetime,
+                    warnings: list[dict[str, Any]] | None = None) -> dict[str, tuple[str, list[Any]] | Constant]:
+    """The records as the results table's columns, for `insert`; a value a column cannot
+    hold is stored empty and, if `warnings` is given, reported there (see fit.py)."""
     from . import fit
 
-    types = _arrow_types()
     where = [r.get("location") or r.get("uid") or "?" for r in records]
-    columns = {}
-    for name, sql_type in RESULT_COLUMNS:
-        arrow_type = types[sql_type.replace(" PRIMARY KEY", "")]
-        if name == "source_id":
-            values: list = [source_id] * len(records)
-        elif name == "imported_at":
-            values = [imported_at] * len(records)
-        elif name == "origin":
-            values = [r.get("origin") or "raw" for r in records]
+    columns: dict[str, tuple[str, list[Any]] | Constant] = {
+        "source_id": Constant(source_id), "imported_at": Constant(imported_at, "TIMESTAMP")}
+    for name, declared in RESULT_COLUMNS:
+        if name in columns:
+            continue
+        sql_type = declared.replace(" PRIMARY KEY", "")
+        if name == "origin":
+            values: list = [r.get("origin") or "raw" for r in records]
         else:
             values = [r.get(name) for r in records]
-        columns[name], problems = fit.column(values, arrow_type, name, where)
+        fitted, problems = fit.column(values, sql_type, name, where)
+        columns[name] = (sql_type, fitted)
         if warnings is not None:
             warnings.extend(problems)
-    return pa.table(columns)
+    return columns
 
 
 class SourceWriter:
@@ -202,8 +218,6 @@ class SourceWriter:
             self.flush()
 
     def flush(self) -> None:
-        import pyarrow as pa
-
         from . import fit
 
         b = self._buffer
@@ -212,63 +226,51 @@ class SourceWriter:
         src = self.source
         sid = src["source_id"]
         fitted: list[dict[str, Any]] = []
-        results_tbl = results_arrow(b["records"], sid, src["imported_at"], fitted)
+        results = results_columns(b["records"], sid, src["imported_at"], fitted)
         runs = b["runs"]
         run_where = [r.get("location") or r.get("uid") or "?" for r in runs]
 
-        def runs_column(name: str, values: list, arrow_type: pa.DataType) -> pa.Array:
-            array, problems = fit.column(values, arrow_type, f"runs.{name}", run_where)
+        def runs_column(name: str, values: list, sql_type: str) -> tuple[str, list[Any]]:
+            column, problems = fit.column(values, sql_type, f"runs.{name}", run_where)
             fitted.extend(problems)
-            return array
+            return sql_type, column
 
-        runs_tbl = pa.table({
-            "uid": runs_column("uid", [r["uid"] for r in runs], pa.string()),
-            "run": runs_column("run", [r["run"] for r in runs], pa.string()),
-            "valid": runs_column("valid", [r.get("valid") for r in runs], pa.bool_()),
-            "log_scenario": runs_column("log_scenario", [r.get("log_scenario") for r in runs], pa.string()),
-            "result": runs_column("result", [r.get("result") for r in runs], pa.float64()),
-            "has_detail": runs_column("has_detail", [r.get("has_detail") for r in runs], pa.bool_()),
+        runs_cols: dict[str, tuple[str, list[Any]] | Constant] = {
+            "uid": runs_column("uid", [r["uid"] for r in runs], "VARCHAR"),
+            "run": runs_column("run", [r["run"] for r in runs], "VARCHAR"),
+            "valid": runs_column("valid", [r.get("valid") for r in runs], "BOOLEAN"),
+            "log_scenario": runs_column("log_scenario", [r.get("log_scenario") for r in runs], "VARCHAR"),
+            "result": runs_column("result", [r.get("result") for r in runs], "DOUBLE"),
+            "has_detail": runs_column("has_detail", [r.get("has_detail") for r in runs], "BOOLEAN"),
             "values": runs_column("values", [v if isinstance(v := r.get("values"), str) or v is None
-                                             else json.dumps(v, default=str) for r in runs], pa.string()),
-            "source_id": pa.array([sid] * len(runs), pa.string()),
-        })
+                                             else json.dumps(v, default=str) for r in runs], "VARCHAR"),
+            "source_id": Constant(sid),
+        }
         systems = b["systems"]
         sys_where = [f"{s.get('division') or ''}/{s.get('submitter') or ''}/systems/{s.get('system') or ''}" for s in systems]
-        systems_tbl = pa.table({
-            "source_id": pa.array([sid] * len(systems), pa.string()),
-            "family": pa.array([src["family"]] * len(systems), pa.string()),
-            "round": pa.array([src["round"]] * len(systems), pa.string()),
-            **{k: fit.column([s.get(k) for s in systems], pa.string(), k, sys_where)[0]
+        systems_cols: dict[str, tuple[str, list[Any]] | Constant] = {
+            "source_id": Constant(sid), "family": Constant(src["family"]), "round": Constant(src["round"]),
+            **{k: ("VARCHAR", fit.column([s.get(k) for s in systems], "VARCHAR", k, sys_where)[0])
                for k in ("division", "submitter", "system", "system_name", "description")},
-        })
+        }
         warns = b["warnings"] + fitted
-        warn_tbl = pa.table({
-            "source_id": pa.array([sid] * len(warns), pa.string()),
-            "family": pa.array([src["family"]] * len(warns), pa.string()),
-            "round": pa.array([src["round"]] * len(warns), pa.string()),
-            "path": fit.column([w["path"] for w in warns], pa.string(), "path", None)[0],
-            "line": fit.column([w.get("line") for w in warns], pa.int32(), "line", None)[0],
-            "message": fit.column([w["message"] for w in warns], pa.string(), "message", None)[0],
-        })
+        warn_cols: dict[str, tuple[str, list[Any]] | Constant] = {
+            "source_id": Constant(sid), "family": Constant(src["family"]), "round": Constant(src["round"]),
+            "path": ("VARCHAR", fit.column([w["path"] for w in warns], "VARCHAR", "path", None)[0]),
+            "line": ("INTEGER", fit.column([w.get("line") for w in warns], "INTEGER", "line", None)[0]),
+            "message": ("VARCHAR", fit.column([w["message"] for w in warns], "VARCHAR", "message", None)[0]),
+        }
         con = self.con
-        try:
-            con.register("incoming_results", results_tbl)
+        uids = results["uid"]
+        assert not isinstance(uids, Constant)
+        if uids[1]:
             # The same results from another source (another copy of the round) are replaced.
-            con.execute("DELETE FROM runs WHERE uid IN (SELECT uid FROM incoming_results)")
-            con.execute("DELETE FROM results WHERE uid IN (SELECT uid FROM incoming_results)")
-            con.execute("INSERT INTO results BY NAME SELECT * FROM incoming_results")
-            con.register("incoming_runs", runs_tbl)
-            con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming_runs")
-            con.register("incoming_warnings", warn_tbl)
-            con.execute("INSERT INTO warnings BY NAME SELECT * FROM incoming_warnings")
-            con.register("incoming_systems", systems_tbl)
-            con.execute("INSERT INTO systems BY NAME SELECT * FROM incoming_systems")
-        finally:
-            for name in ("incoming_results", "incoming_runs", "incoming_warnings", "incoming_systems"):
-                try:
-                    con.unregister(name)
-                except Exception:
-                    pass
+            con.execute("DELETE FROM runs WHERE uid IN (SELECT unnest(?::VARCHAR[]))", [uids[1]])
+            con.execute("DELETE FROM results WHERE uid IN (SELECT unnest(?::VARCHAR[]))", [uids[1]])
+        insert(con, "results", results)
+        insert(con, "runs", runs_cols)
+        insert(con, "warnings", warn_cols)
+        insert(con, "systems", systems_cols)
         self.results += len(b["records"])
         self.warnings += len(warns)
         self._buffer = {"records": [], "runs": [], "warnings": [], "systems": []}
@@ -293,23 +295,19 @@ class SourceWriter:
                  s.get("content_hash"), s["imported_at"], sid, sid, s.get("files"), s.get("seconds")],
             )
             if self.manifest is not None:
-                import pyarrow as pa
-
                 from . import fit
 
                 con.execute("DELETE FROM source_files WHERE source_id = ?", [sid])
-                paths = list(self.manifest)
-                con.register("incoming_files", pa.table({
-                    "source_id": pa.array([sid] * len(paths), pa.string()),
-                    # a path that is not UTF-8 is kept escaped (its folder re-parses on update)
-                    "path": fit.column(paths, pa.string(), "path", None)[0],
-                    "size": pa.array([self.manifest[p][0] for p in paths], pa.int64()),
-                    "mtime_ns": pa.array([self.manifest[p][1] for p in paths], pa.int64()),
-                }))
-                try:
-                    con.execute("INSERT INTO source_files BY NAME SELECT * FROM incoming_files")
-                finally:
-                    con.unregister("incoming_files")
+                listing = list(self.manifest.items())
+                for start in range(0, len(listing), MANIFEST_CHUNK):  # a round's 84,000 paths in a few steps
+                    chunk = listing[start:start + MANIFEST_CHUNK]
+                    insert(con, "source_files", {
+                        "source_id": Constant(sid),
+                        # a path that is not UTF-8 is kept escaped (its folder re-parses on update)
+                        "path": ("VARCHAR", fit.column([p for p, _ in chunk], "VARCHAR", "path", None)[0]),
+                        "size": ("BIGINT", [st[0] for _, st in chunk]),
+                        "mtime_ns": ("BIGINT", [st[1] for _, st in chunk]),
+                    })
             # Sources whose rows this one took over now hold fewer.
             con.execute("""UPDATE sources SET results = (SELECT count(*) FROM results r WHERE r.source_id = sources.source_id)
                            WHERE source_id <> ?""", [s["source_id"]])
