@@ -145,3 +145,38 @@ def test_tags_lists_the_vocabulary_with_counts(db):
     assert only and all("v4" in t for t in only)
     rows = list(csv.DictReader(io.StringIO(run("find", "--tags", "v3.0", "-f", "csv", db=db).stdout)))
     assert len(rows) == listed["v3.0"]
+
+
+def test_tables_cut_fold_and_align_by_terminal_cells():
+    from mlperf_explorer.cli import text
+
+    drawn = text.table(["name", "n"], [["短い名前", "7"], ["x" * 50, "12,345"]], right=[1], max_width=10, room=80)
+    lines = drawn.splitlines()
+    assert lines[0] == "┏━━━━━━━━━━━━┳━━━━━━━━┓" and lines[-1] == "└────────────┴────────┘"
+    assert lines[1] == "┃ name       ┃      n ┃"  # not bold: this is not a terminal
+    assert lines[3] == "│ 短い名前   │      7 │"  # four wide characters take eight cells
+    assert lines[4] == "│ xxxxxxxxx… │ 12,345 │"
+    assert {text.width(line) for line in lines} == {23}
+    narrow = text.table(["a", "b"], [["y" * 30, "z" * 30]], room=40).splitlines()
+    assert max(text.width(line) for line in narrow) <= 40 and "…" in narrow[3]
+    folded = text.table(["d"], [["w" * 25]], wrap=True, room=16).splitlines()
+    assert folded[3:6] == ["│ wwwwwwwwwwww │", "│ wwwwwwwwwwww │", "│ w            │"]
+    assert text.pairs([("uid", "1"), ("system_name", "a b")], room=80).splitlines() == [" uid         1",
+                                                                                         " system_name a b"]
+
+
+def test_strings_from_a_results_repository_cannot_drive_the_terminal(tmp_path):
+    """An escape sequence or a newline in a system name is shown as U+FFFD, in a table, in
+    `show` and in a one-line message."""
+    src = tmp_path / "v4.1"
+    shutil.copytree(samples("inference", "v4.1"), src)
+    (system_json,) = [p for p in src.glob("closed/*/systems/*.json")][:1]
+    desc = json.loads(system_json.read_text())
+    desc["system_name"] = "evil\x1b]0;pwned\x07\x1b[2J\nname"
+    system_json.write_text(json.dumps(desc))
+    db = tmp_path / "h.duckdb"
+    run("import", str(src), db=db)
+    uid = json.loads(run("find", "-w", "system_name ~ 'evil'", "-c", "uid", "-f", "json", db=db).stdout)[0]["uid"]
+    for proc in (run("find", "-w", "system_name ~ 'evil'", "-c", "uid,system_name", db=db), run("show", uid, db=db)):
+        assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+        assert "evil\ufffd]0;pwned\ufffd\ufffd[2J\ufffdname" in proc.stdout

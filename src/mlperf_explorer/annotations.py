@@ -17,15 +17,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from .records import AnnotationError
+
 if TYPE_CHECKING:
     from .api import Store
 
 STATUSES = ("reproduced", "failed", "partial")
 CREATED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-class AnnotationError(ValueError):
-    """An annotation that cannot be stored; one line for the user."""
 
 
 @dataclass

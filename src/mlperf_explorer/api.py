@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from .annotations import AnnotationError
 from .query import catalog, derived
 from .query import results as _results
 from .query.expr import ExpressionError
 from .query.results import MissingExtra, ResultSet, plain_sql_error, speedup_relation
-from .records import RunError, SourceError
+from .records import AnnotationError, RunError, SourceError
 from .store import database, live
 
 if TYPE_CHECKING:  # the modules behind writing commands load when first used (fast `find`)

@@ -48,6 +48,10 @@ class RunError(ValueError):
     """A local run that cannot be added or ranked; one line for the user."""
 
 
+class AnnotationError(ValueError):
+    """An annotation that cannot be stored; one line for the user."""
+
+
 @dataclass
 class Batch:
     """What one unit of parallel work (a system, a benchmark folder) brought: finished

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from ..api import Store, open_store
 from ..store.database import default_path
@@ -26,8 +24,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console(width=None if sys.stdout.isatty() else 240)
 
 DbOption = typer.Option(None, "--db", envvar="MLPERF_EXPLORER_DB",
                         help="Store file (default ~/.local/share/mlperf-explorer/results.duckdb).")
@@ -116,9 +112,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
-
-
-def _row(table: Any, *cells: Any) -> None:
-    """Add a table row whose text is shown as it is: strings from a results repository are
-    untrusted, and rich would read "[...]" in them as markup (styles, terminal links)."""
-    table.add_row(*[Text("" if c is None else str(c)) for c in cells])

@@ -6,10 +6,10 @@ import json
 import sys
 
 import typer
-from rich.table import Table
 
 from ..api import AnnotationError, ExpressionError
-from .common import DbOption, _check_output, _fail, _opened, _row, app, out
+from . import text
+from .common import DbOption, _check_output, _fail, _opened, app
 
 
 @app.command()
@@ -47,12 +47,9 @@ def metrics(
     if as_json:
         print(json.dumps(items, indent=2))
         return
-    table = Table(header_style="bold")
-    for c in ("name", "units", "description"):
-        table.add_column(c, overflow="fold")
-    for m in items:
-        _row(table, m["name"], m["units"], m["description"] if m["builtin"] else f"{m['description']} [= {m['expression']}]")
-    out.print(table)
+    print(text.table(["name", "units", "description"], [
+        [m["name"], m["units"], m["description"] if m["builtin"] else f"{m['description']} [= {m['expression']}]"]
+        for m in items], wrap=True))
 
 
 constraint_app = typer.Typer(help="Saved filters (constraints), used as `find --constraint NAME`.", no_args_is_help=True)

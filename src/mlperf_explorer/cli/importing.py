@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from ..api import SourceError
-from .common import STARTED, DbOption, _fail, _opened, _plural, _row, app, err, out
+from . import text
+from .common import STARTED, DbOption, _fail, _opened, _plural, app
 
 PHASES = {"read": "reading", "parse": "parsing", "write": "writing"}
 
@@ -24,21 +24,23 @@ def _run_imports(db: str | None, make_jobs: Callable[[Any], list[tuple[str, Call
     failed. The times printed are wall-clock: a source's from its start to its rows being in
     the store, and for the command from its start to the store being closed."""
     with _opened(db) as store:
-        done, failed = _run_jobs(make_jobs(store), quiet or as_json or not err.is_terminal, label)
+        done, failed = _run_jobs(make_jobs(store), quiet or as_json or not sys.stderr.isatty(), label)
     wall = time.perf_counter() - STARTED
     if as_json:
         print(json.dumps([{**r.as_dict(), "wall_seconds": s} for r, s in done], indent=2, default=str))
     else:
         for report, seconds in done:
-            out.print(_report_line(report, wall if len(done) == 1 else seconds), highlight=False, markup=False)
+            text.say(_report_line(report, wall if len(done) == 1 else seconds))
         if len(done) > 1:
-            out.print(f"{len(done)} sources in {wall:.1f}s", highlight=False)
+            print(f"{len(done)} sources in {wall:.1f}s")
     if failed:
         raise typer.Exit(1)
 
 
 def _run_jobs(jobs: list[tuple[str, Callable[..., Any]]], plain: bool, label: str) -> tuple[list[tuple[Any, float]], bool]:
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    if not plain:  # rich loads only to draw the bar on a terminal
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     done: list[tuple[Any, float]] = []
     failed = False
@@ -49,7 +51,7 @@ def _run_jobs(jobs: list[tuple[str, Callable[..., Any]]], plain: bool, label: st
                 result = job(None)
             else:
                 with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                              console=err, transient=True) as bar:
+                              console=Console(stderr=True), transient=True) as bar:
                     result = job(_progress_display(bar, f"{label} {source}"))
         except SourceError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -146,12 +148,8 @@ def sources_list(as_json: bool = typer.Option(False, "--json", help="Print as JS
     if not clones:
         print(f"no cached clones in {cache_root()}", file=sys.stderr)
         return
-    table = Table(header_style="bold")
-    for c in ("name", "url", "commit", "size"):
-        table.add_column(c)
-    for clone in clones:
-        _row(table, clone["name"], clone["url"], clone["commit"][:12], f"{clone['bytes'] / 1e6:,.1f} MB")
-    out.print(table)
+    print(text.table(["name", "url", "commit", "size"], [
+        [clone["name"], clone["url"], clone["commit"][:12], f"{clone['bytes'] / 1e6:,.1f} MB"] for clone in clones], right=[3]))
 
 
 @sources_app.command("remove")

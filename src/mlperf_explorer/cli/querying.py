@@ -7,12 +7,11 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ..api import ExpressionError
 from ..formats import write_rows
-from .common import TABLE_PAGE, DbOption, _cell, _check_output, _fail, _opened, _row, app, out
+from . import text
+from .common import TABLE_PAGE, DbOption, _cell, _check_output, _fail, _opened, app
 
 
 @app.command()
@@ -62,16 +61,12 @@ def find(
         records = rows.records()
         more = limit is None and len(records) > TABLE_PAGE
         records = records[:TABLE_PAGE] if more else records
-        table = Table(show_lines=False, header_style="bold")
-        for c in rows.columns:
-            table.add_column(c, overflow="ellipsis", no_wrap=True, max_width=40)
-        for r in records:
-            _row(table, *[_cell(r[c]) for c in rows.columns])
+        body = [[_cell(r[c]) for c in rows.columns] for r in records]
         if output:
             with open(output, "w", encoding="utf-8") as fh:
-                Console(file=fh).print(table)
+                print(text.table(rows.columns, body, max_width=40, room=text.PIPE_WIDTH), file=fh)
         else:
-            out.print(table)
+            print(text.table(rows.columns, body, max_width=40))
         if more:
             print(f"(first {TABLE_PAGE} rows; use --limit N or --format csv for all)", file=sys.stderr)
         elif not records:
@@ -103,24 +98,17 @@ def compare(
     if as_json:
         print(json.dumps(page, indent=1, default=str))
         return
-    table = Table(header_style="bold")
     labels = [i["label"] for i in page["items"]]
     if page["kind"] == "results":
-        table.add_column("field")
-        for label in labels:
-            table.add_column(label, justify="right")
-        for row in page["rows"]:
-            _row(table, row["field"], *_compared(row))
+        header = ["field", *labels]
+        body = [[row["field"], *_compared(row)] for row in page["rows"]]
     else:
-        for c in ("round", "benchmark", "scenario", "units"):
-            table.add_column(c)
-        for label in labels:
-            table.add_column(label, justify="right")
-        for row in page["rows"]:
-            _row(table, row["round"], row["benchmark"], row["scenario"], row["result_units"] or "", *_compared(row))
+        header = ["round", "benchmark", "scenario", "units", *labels]
+        body = [[row["round"], row["benchmark"], row["scenario"], row["result_units"] or "", *_compared(row)]
+                for row in page["rows"]]
         if not page["rows"]:
             print("these systems have no benchmark and scenario in common", file=sys.stderr)
-    out.print(table)
+    print(text.table(header, body, right=range(len(header) - len(labels), len(header))))
 
 
 def _compared(row: dict[str, Any]) -> list[str]:
@@ -212,30 +200,23 @@ def show(
         print(json.dumps(result, indent=2, default=str))
         return
     skip = {"runs", "warnings", "system_description", "measurements", "tags", "annotations"}
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for key, value in result.items():
-        if key in skip or value is None:
-            continue
-        _row(table, key, _cell(value))
-    _row(table, "tags", _cell(result.get("tags")))
-    out.print(table)
+    fields = [(key, _cell(value)) for key, value in result.items() if key not in skip and value is not None]
+    print(text.pairs([*fields, ("tags", _cell(result.get("tags")))]))
     if result["runs"]:
-        out.print("\nruns:", highlight=False)
+        print("\nruns:")
         for run in result["runs"]:
             state = "valid" if run["valid"] else "INVALID"
-            out.print(f"  {run['run']}: {_cell(run['result'])} ({state}, {run['log_scenario']})", highlight=False, markup=False)
+            text.say(f"  {run['run']}: {_cell(run['result'])} ({state}, {run['log_scenario']})")
     if result.get("annotations"):
-        out.print("\nreproducibility reports and notes:", highlight=False)
+        print("\nreproducibility reports and notes:")
         for a in result["annotations"]:
             head = " ".join(x for x in (a["created_at"][:10], a["status"] or "", f"by {a['by']}" if a["by"] else "") if x)
-            out.print(f"  {head}: {a['report'] or ''} {a['note'] or ''}".rstrip(), highlight=False, markup=False)
+            text.say(f"  {head}: {a['report'] or ''} {a['note'] or ''}".rstrip())
     if result["warnings"]:
-        out.print("\nwarnings:", highlight=False)
+        print("\nwarnings:")
         for w in result["warnings"]:
             where = f"{w['path']}:{w['line']}" if w["line"] else w["path"]
-            out.print(f"  {where}: {w['message']}", highlight=False, markup=False)
+            text.say(f"  {where}: {w['message']}")
 
 
 @app.command()
@@ -253,12 +234,7 @@ def tags(
         return
     if not rows:
         _fail(f"no tag contains {contains!r}" if contains else "no tags: the store is empty")
-    table = Table(header_style="bold")
-    table.add_column("tag")
-    table.add_column("results", justify="right")
-    for t, n in rows:
-        _row(table, t, f"{n:,}")
-    out.print(table)
+    print(text.table(["tag", "results"], [[t, f"{n:,}"] for t, n in rows], right=[1]))
 
 
 @app.command()
@@ -280,18 +256,15 @@ def status(
             info["warnings"] = warning_rows
         print(json.dumps(info, indent=2, default=str))
         return
-    out.print(f"store: {info['database']}  ({info['results']:,} results)", highlight=False, markup=False)
+    text.say(f"store: {info['database']}  ({info['results']:,} results)")
     if not info["sources"]:
-        out.print("nothing imported yet: run `mlperf-explorer import PATH` with a results folder or archive", highlight=False, markup=False)
+        print("nothing imported yet: run `mlperf-explorer import PATH` with a results folder or archive")
         return
-    table = Table(header_style="bold")
-    for c in ("family", "round", "results", "valid", "power", "warnings", "source", "imported"):
-        table.add_column(c)
-    for s in info["sources"]:
-        _row(table, s["family"], s["round"], f"{s['results']:,}", f"{s['valid']:,}", f"{s['power']:,}",
-                      f"{s['warnings']:,}", f"{s['kind']}: {s['location']}"
-                      + (f" @ {s['commit'][:12]}" if s.get("commit") else ""), str(s["imported_at"])[:19])
-    out.print(table)
+    header = ["family", "round", "results", "valid", "power", "warnings", "source", "imported"]
+    body = [[s["family"], s["round"], f"{s['results']:,}", f"{s['valid']:,}", f"{s['power']:,}", f"{s['warnings']:,}",
+             f"{s['kind']}: {s['location']}" + (f" @ {s['commit'][:12]}" if s.get("commit") else ""),
+             str(s["imported_at"])[:19]] for s in info["sources"]]
+    print(text.table(header, body))
     for w in warning_rows:
         where = f"{w['path']}:{w['line']}" if w["line"] else w["path"]
-        out.print(f"{w['round']} {where}: {w['message']}", highlight=False, markup=False)
+        text.say(f"{w['round']} {where}: {w['message']}")

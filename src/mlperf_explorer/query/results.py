@@ -183,10 +183,14 @@ def check_tags(store: Store, tags: str | Sequence[str] | None) -> None:
     want, reject = parse_tags(tags)
     if not want and not reject:
         return
+    asked = list(dict.fromkeys(want + reject))
+    with cursor(store.con) as cur:  # one pass that stops caring once each tag is seen
+        found = cur.execute("SELECT " + ", ".join(f"bool_or(list_contains(tags, ${i}))" for i in range(1, len(asked) + 1))
+                            + " FROM results", asked).fetchone()
+    if found is None or all(found) or found[0] is None:
+        return  # every tag is carried (or the store is empty, which answers nothing whatever is asked)
     known = known_tags(store)
-    if not known:
-        return  # an empty store answers nothing, whatever is asked
-    for tag in want + reject:
+    for tag in asked:
         if tag not in known:
             close = difflib.get_close_matches(tag, list(known), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; `mlperf-explorer tags` lists them"
@@ -353,5 +357,5 @@ def column_types(store: Store) -> dict[str, str]:
     """{stored column: DuckDB type}, in table order."""
     with cursor(store.con) as cur:
         return dict(cur.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'results' "
-            "ORDER BY ordinal_position").fetchall())
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'results' AND schema_name = 'main' "
+            "AND database_name = current_database() ORDER BY column_index").fetchall())

@@ -14,11 +14,12 @@ import datetime as _dt
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from ..units import Scope
+if TYPE_CHECKING:
+    from ..units import Scope
 from .schema import ADDED_COLUMNS, DDL, RESULT_COLUMNS, SCHEMA_VERSION
 
 DEFAULT_DB = os.path.join("~", ".local", "share", "mlperf-explorer", "results.duckdb")
