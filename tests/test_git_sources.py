@@ -175,6 +175,35 @@ def test_update_of_a_folder_and_of_an_archive(tmp_path, wrapped):
     assert not any(loc.startswith("network/") for loc in locations)
 
 
+def test_an_unchanged_folder_is_confirmed_by_stat_alone(tmp_path, monkeypatch):
+    """The manifest records folders, so `update` confirms an unchanged folder without
+    walking it; a file added to a folder (which moves only that folder's time) or edited in
+    place is still found; a manifest recorded without folders is walked as before."""
+    from mlperf_explorer import ingest
+
+    tree = tmp_path / "v3.0"
+    shutil.copytree(samples("inference", "v3.0"), tree)
+    walks: list[str] = []
+    real_scan = ingest.scan_tree
+    monkeypatch.setattr(ingest, "scan_tree", lambda root, family: walks.append(root) or real_scan(root, family))
+    with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:
+        store.import_source(str(tree))
+        walks.clear()
+        assert [r.mode for r in store.update()] == ["unchanged"] and walks == []
+        result_dir = (tree / ALIBABA_SUMMARY).parent.parent
+        (result_dir / "notes.txt").write_text("added after the import\n")
+        report = store.update()[0]
+        assert report.mode == "partial" and report.units == 1 and len(walks) == 1
+        assert [r.mode for r in store.update()] == ["unchanged"] and len(walks) == 1
+        fix_latency(tree)
+        assert store.update()[0].mode == "partial"
+        store.con.execute("DELETE FROM source_files WHERE path LIKE '%/'")  # as an older version recorded it
+        walks.clear()
+        assert [r.mode for r in store.update()] == ["unchanged"] and len(walks) == 1
+        (tree / ALIBABA_SUMMARY).write_text((tree / ALIBABA_SUMMARY).read_text().replace("13529764", "14529764"))
+        assert store.update()[0].mode == "partial"
+
+
 def test_hostile_urls_are_refused():
     for url in ("-uhack", "--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/pwned", "fd::17"):
         with pytest.raises(GitError):

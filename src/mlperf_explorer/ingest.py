@@ -23,7 +23,7 @@ from .sources import PreparedSource, SourceError, file_sha256, prepare
 from .sources.tables import KINDS as TABLE_KINDS
 from .store import database
 from .store.database import cursor
-from .units import FullImport, Unit, manifest_changes, scan_tree, scope_for, units_for
+from .units import ROOT_KEY, FullImport, Unit, manifest_changes, scan_tree, scope_for, unchanged_since, units_for
 
 if TYPE_CHECKING:
     from .api import Store
@@ -123,8 +123,11 @@ def _update_one(store: Store, row: dict[str, Any], progress: Progress | None, wo
                 return _unchanged(row, started)
             changed = prepared.changes_since(row["commit"])
         elif prepared.kind == "directory":
+            rows = _manifest_rows(store, row["source_id"])
+            if rows and rows[0][0] == ROOT_KEY and unchanged_since(prepared.root, rows):
+                return _unchanged(row, started)
             manifest = scan_tree(prepared.root, row["family"])
-            old = _manifest(store, row["source_id"])
+            old = {p: (size, mtime) for p, size, mtime in rows} if rows else None
             if old is not None:
                 changed = manifest_changes(old, manifest)
                 if not changed:
@@ -139,10 +142,15 @@ def _update_one(store: Store, row: dict[str, Any], progress: Progress | None, wo
                        mode="full" if units is None else "partial")
 
 
-def _manifest(store: Store, source_id: str) -> dict[str, tuple[int, int]] | None:
+def _manifest_rows(store: Store, source_id: str) -> list[tuple[str, int, int]]:
+    """What a folder source held when imported, as (path, size, mtime_ns), the tree's own
+    folder first when the manifest records folders."""
     with cursor(store.con) as cur:
-        rows = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ?", [source_id]).fetchall()
-    return {p: (size, mtime) for p, size, mtime in rows} if rows else None
+        root = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ? AND path = ?",
+                           [source_id, ROOT_KEY]).fetchall()
+        rest = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ? AND path <> ?",
+                           [source_id, ROOT_KEY]).fetchall()
+    return root + rest
 
 
 def _unchanged(row: dict[str, Any], started: float) -> ImportReport:
