@@ -3,6 +3,7 @@ benchmarks/RESULTS.md, so a regression shows in the diff of the change that caus
 
     python benchmarks/run_all.py            # inference v3.0, training v3.0, tiny v1.1, update, CLI
     python benchmarks/run_all.py --quick    # one repeat each (a smoke run; the table says so)
+    python benchmarks/run_all.py --all      # also every corpus round of every family, one import each
 
 Each import runs in a fresh process (its peak memory is its own, main and workers apart),
 best of --repeat, against the best of three bare reads of the same tree in the same run.
@@ -34,6 +35,8 @@ from corpus_cache import unpack_cached  # noqa: E402
 CORPUS = Path(os.environ.get("MLPERF_CORPUS", ROOT.parent / "shared" / "corpus"))
 CACHE = Path(os.environ.get("MLPERF_TEST_CACHE", Path.home() / ".cache" / "mlperf-explorer-tests"))
 START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"
+ROUNDS_START, ROUNDS_END = "<!-- run_all:rounds:start -->", "<!-- run_all:rounds:end -->"
+MLLOG_FAMILIES = ("training", "hpc")
 
 IMPORT = """
 import json, resource, sys, time
@@ -44,6 +47,11 @@ report = store.import_source(sys.argv[2], family=sys.argv[3], round=sys.argv[4])
 store.close()
 seconds = time.perf_counter() - started
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # this process's own peak: ru_maxrss keeps the peak of the process that started it
+    with open("/proc/self/status") as f:
+        own = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+except (OSError, StopIteration):
+    pass
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "results": report.results, "main_mb": own, "worker_mb": workers}))
 """
@@ -75,7 +83,10 @@ def _decode_logs(paths: list[str]) -> int:
         with open(path, "rb") as f:
             for line in f.read().split(b"\n"):
                 if line.startswith(b":::MLLOG "):
-                    orjson.loads(line[9:])
+                    try:
+                        orjson.loads(line[9:])
+                    except ValueError:  # NaN, or a line that is not JSON: decoded all the same
+                        pass
                     lines += 1
     return lines
 
@@ -113,7 +124,7 @@ def import_round(family: str, round_name: str, repeat: int, tmp: Path) -> dict:
                               family, round_name], check=True, capture_output=True, text=True).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
     best = min(runs, key=lambda r: r["seconds"])
-    return {"what": f"import {family} {round_name}", "seconds": best["seconds"], "floor": floor,
+    return {"what": f"import {family} {round_name}", "seconds": best["seconds"], "floor": floor, "results": best["results"],
             "ratio": best["seconds"] / floor, "peak": f"{max(r['main_mb'] for r in runs):.0f} / {max(r['worker_mb'] for r in runs):.0f}",
             "rate": f"{best['results'] / best['seconds']:,.0f} results/s", "tree": tree}
 
@@ -155,15 +166,33 @@ def table(rows: list[dict], quick: bool) -> str:
     return "\n".join(lines)
 
 
-def write(text: str) -> None:
+def every_round(tmp: Path) -> str:
+    """One import of every corpus round, each against its bare read (and, for training and
+    HPC, against decoding every MLLOG line)."""
+    lines = [f"Measured {_dt.date.today().isoformat()} on {os.cpu_count()} cores, warm cache, one import each "
+             "(`run_all.py --all`); floor = bare read of the same tree in the same run.", "",
+             "| family | round | results | seconds | floor s | ratio | peak MB main / workers | decode floor s | ratio to it |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for family in ("inference", "training", "hpc", "tiny"):
+        for archive in sorted((CORPUS / family).glob("v*.tar.zst")):
+            round_name = archive.name[: -len(".tar.zst")]
+            r = import_round(family, round_name, 1, tmp)
+            decode = f"{(d := decode_floor(r['tree'])):.2f} | {r['seconds'] / d:.2f}" if family in MLLOG_FAMILIES else " | "
+            lines.append(f"| {family} | {round_name} | {r['results']:,} | {r['seconds']:.2f} | {r['floor']:.2f} | "
+                         f"{r['ratio']:.2f} | {r['peak']} | {decode} |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def write(text: str, start: str = START, end: str = END, title: str = "Summary (`python benchmarks/run_all.py`)") -> None:
     path = HERE / "RESULTS.md"
     content = path.read_text()
-    block = f"{START}\n{text}\n{END}"
-    if START in content:
-        before, rest = content.split(START, 1)
-        content = before + block + rest.split(END, 1)[1]
+    block = f"{start}\n{text}\n{end}"
+    if start in content:
+        before, rest = content.split(start, 1)
+        content = before + block + rest.split(end, 1)[1]
     else:
-        content = content.replace("\n## ", f"\n## Summary (`python benchmarks/run_all.py`)\n\n{block}\n\n## ", 1)
+        content = content.replace(END, f"{END}\n\n## {title}\n\n{block}", 1)
     path.write_text(content)
 
 
@@ -172,6 +201,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--all", action="store_true", help="also every corpus round of every family (one import each)")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
     rows = []
@@ -192,10 +222,13 @@ def main() -> None:
         print(f"{update['what']}: {update['seconds']:.2f}s", flush=True)
         rows.append(cli_find(update["db"], max(repeat, 3)))
         print(f"{rows[-1]['what']}: {rows[-1]['seconds']:.2f}s, floor {rows[-1]['floor']:.2f}s, ratio {rows[-1]['ratio']:.2f}")
+        rounds = every_round(tmp) if args.all else None
     text = table(rows, args.quick)
     print(text)
     if not args.no_write:
         write(text)
+        if rounds:
+            write(rounds, ROUNDS_START, ROUNDS_END, "Every corpus round (`python benchmarks/run_all.py --all`)")
 
 
 if __name__ == "__main__":
