@@ -157,6 +157,7 @@ def test_tables_cut_fold_and_align_by_terminal_cells():
     assert lines[3] == "│ 短い名前   │      7 │"  # four wide characters take eight cells
     assert lines[4] == "│ xxxxxxxxx… │ 12,345 │"
     assert {text.width(line) for line in lines} == {23}
+    assert text.table(["name"], [], bold=True, room=80).splitlines()[1] == "┃ \x1b[1mname\x1b[0m ┃"
     narrow = text.table(["a", "b"], [["y" * 30, "z" * 30]], room=40).splitlines()
     assert max(text.width(line) for line in narrow) <= 40 and "…" in narrow[3]
     folded = text.table(["d"], [["w" * 25]], wrap=True, room=16).splitlines()

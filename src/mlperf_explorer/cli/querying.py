@@ -64,7 +64,7 @@ def find(
         body = [[_cell(r[c]) for c in rows.columns] for r in records]
         if output:
             with open(output, "w", encoding="utf-8") as fh:
-                print(text.table(rows.columns, body, max_width=40, room=text.PIPE_WIDTH), file=fh)
+                print(text.table(rows.columns, body, max_width=40, room=text.PIPE_WIDTH, bold=False), file=fh)
         else:
             print(text.table(rows.columns, body, max_width=40))
         if more:

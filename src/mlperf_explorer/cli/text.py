@@ -75,8 +75,11 @@ def available_width() -> int:
     return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns if terminal() else PIPE_WIDTH
 
 
-def _bold(text: str) -> str:
-    return f"\x1b[1m{text}\x1b[0m" if terminal() and "NO_COLOR" not in os.environ else text
+def _bold(text: str, bold: bool | None = None) -> str:
+    """Bold on a terminal (unless NO_COLOR is set); `bold` decides for a file."""
+    if bold is None:
+        bold = terminal() and "NO_COLOR" not in os.environ
+    return f"\x1b[1m{text}\x1b[0m" if bold else text
 
 
 def _pad(text: str, cells: int, right: bool) -> str:
@@ -96,9 +99,10 @@ def _fit(widths: list[int], room: int) -> list[int]:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[int] | range = (),
-          max_width: int | None = None, wrap: bool = False, room: int | None = None) -> str:
+          max_width: int | None = None, wrap: bool = False, room: int | None = None, bold: bool | None = None) -> str:
     """A boxed table: bold header, cells cut to `max_width` (and to the room there is) with
-    …, or with `wrap` broken over lines instead; `right` are the right-aligned columns."""
+    …, or with `wrap` broken over lines instead; `right` are the right-aligned columns.
+    `room` and `bold` default to what standard output is (a terminal's width, or a pipe's)."""
     head = [clean(h) for h in header]
     body = [[clean(c) for c in row] for row in rows]
     widths = [max([width(h)] + [width(r[i]) for r in body]) for i, h in enumerate(head)]
@@ -116,7 +120,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]], right: Sequen
         for k in range(max(len(p) for p in parts)):
             shown = [_pad(p[k] if k < len(p) else "", w, i in right) for i, (p, w) in enumerate(zip(parts, widths, strict=True))]
             bar = "┃" if style else "│"
-            out.append(bar + bar.join(f" {_bold(s) if style else s} " for s in shown) + bar)
+            out.append(bar + bar.join(f" {_bold(s, bold) if style else s} " for s in shown) + bar)
         return out
 
     lines = [line("┏", "━", "┳", "┓"), *cells(head, style=True), line("┡", "━", "╇", "┩")]
