@@ -177,3 +177,15 @@ def test_an_import_loads_neither_pyarrow_nor_pandas(v30, tmp_path):
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.duckdb"), str(v30)],
                          capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) > 0 and out[1:] == ["[]"]
+
+
+def test_progress_names_every_result_it_writes(v30, tmp_path, monkeypatch):
+    """The "write" phase counts the rows still waiting for the last flush too (here all of them)."""
+    monkeypatch.setattr(database, "FLUSH_ROWS", 10 ** 6)
+    seen: list[tuple[str, int, int]] = []
+    with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:
+        report = store.import_source(str(v30), progress=lambda phase, done, total: seen.append((phase, done, total)))
+        stored = store.con.execute("SELECT count(*) FROM results").fetchone()[0]
+    writes = [s for s in seen if s[0] == "write"]
+    assert report.results == stored > 0
+    assert writes == [("write", stored, stored)]

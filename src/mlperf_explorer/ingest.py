@@ -223,7 +223,7 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
             runs += len(batch.runs)
             samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
         if progress:
-            progress("write", writer.results, writer.results)
+            progress("write", writer.rows, writer.rows)
         if isinstance(manifest, Future):
             writer.manifest = manifest.result()
         writer.source["files"] = files

@@ -218,6 +218,11 @@ class SourceWriter:
         if len(self._buffer["records"]) >= FLUSH_ROWS:
             self.flush()
 
+    @property
+    def rows(self) -> int:
+        """Results taken so far, written or waiting for the next flush."""
+        return self.results + len(self._buffer["records"])
+
     def flush(self) -> None:
         from . import fit
 
