@@ -184,7 +184,7 @@ def check_tags(store: Store, tags: str | Sequence[str] | None) -> None:
     if not want and not reject:
         return
     asked = list(dict.fromkeys(want + reject))
-    with cursor(store.con) as cur:  # one pass that stops caring once each tag is seen
+    with cursor(store.con) as cur:  # one pass over the tags asked, not a count of every tag
         found = cur.execute("SELECT " + ", ".join(f"bool_or(list_contains(tags, ${i}))" for i in range(1, len(asked) + 1))
                             + " FROM results", asked).fetchone()
     if found is None or all(found) or found[0] is None:

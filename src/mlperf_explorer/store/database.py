@@ -29,6 +29,7 @@ ENV_DB = "MLPERF_EXPLORER_DB"
 FLUSH_ROWS = 500
 MANIFEST_CHUNK = 20_000
 
+
 class Constant:
     """A column that holds one value on every row of an insert (passed once, not per row)."""
 
