@@ -20,6 +20,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from ..records import Problem
@@ -114,10 +115,18 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
         return log
     bad = 0
     first_bad = None
-    mllog: list[tuple[int, str]] = []
     # Only lines with a log marker matter; most lines of a training log are the framework's
     # own output, skipped here at C speed before any per-line work.
     marked = [(n, line) for n, line in enumerate(text.split("\n"), 1) if ":::ML" in line]
+    # The usual line starts with the marker: its record is what follows the last marker of
+    # the line (a trailing carriage return is JSON whitespace). Taken in one pass; the loop
+    # below sees only the other lines (prefixed by a rank, older formats, garbled).
+    mllog = [(n, line[line.rfind(":::MLLOG ") + 9:]) for n, line in marked if line.startswith(":::MLLOG ")]
+    if len(mllog) < len(marked):
+        marked = [(n, line) for n, line in marked if not line.startswith(":::MLLOG ")]
+    else:
+        marked = []
+    plain = len(mllog)
     for lineno, line in marked:
         line = line.rstrip("\r")
         at = line.find(":::ML")
@@ -164,6 +173,8 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
             log.era = log.era or "mlp05"
             log.events.append(Event(key, t * 1000.0, value, meta, lineno))
     if mllog:
+        if len(mllog) > plain:  # rank-prefixed lines among the usual ones: back in line order
+            mllog.sort(key=lambda item: item[0])
         _read_mllog(mllog, log)
         if log.unparsed_lines:
             log.problems.append(Problem(path, f"{log.unparsed_lines} MLLOG line(s) that do not parse; the official "
@@ -198,10 +209,10 @@ def _decode_all(bodies: list[str]) -> list[Any] | None:
 def _all_timed_in_ms(records: list[Any]) -> bool:
     """Every record a JSON object whose time_ms is a finite int or float (not a bool, not
     text): then the line-by-line checks below would pass every line, and are skipped."""
-    if not all(type(r) is dict for r in records):
+    if set(map(type, records)) - {dict}:
         return False
-    times = [r.get("time_ms") for r in records]
-    if not all(type(t) is float or type(t) is int for t in times):
+    times: list[Any] = list(map(dict.get, records, repeat("time_ms", len(records))))
+    if set(map(type, times)) - {float, int}:
         return False
     try:
         return all(map(math.isfinite, times))
@@ -224,11 +235,11 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
         # The usual log: every line an object timed in finite time_ms. Only the lines with a
         # key we read need more work (most are per-iteration records).
         log.era = log.era or "mllog"
-        for (lineno, _), rec in zip(lines, records, strict=True):
-            key = rec.get("key")
-            if isinstance(key, str) and key in KEYS:
+        keys = list(map(dict.get, records, repeat("key", len(records))))
+        for (lineno, _), rec, key in zip(lines, records, keys, strict=True):
+            if type(key) is str and key in KEYS:
                 meta = rec.get("metadata")
-                log.events.append(Event(rec["key"], float(rec["time_ms"]), rec.get("value"),
+                log.events.append(Event(key, float(rec["time_ms"]), rec.get("value"),
                                         meta if isinstance(meta, dict) else {}, lineno))
         return
     for (lineno, _), rec in zip(lines, records, strict=False):
