@@ -264,7 +264,6 @@ class Store:
 
         return _export.export(self, fmt, output, tags, where, merge, power_rows)
 
-
     def publish(self, output: str, tags: str | Sequence[str] | None = None, where: str | None = None,
                 mine: bool = False) -> dict[str, Any]:
         """Write the matching results as a static site in `output` (index, leaderboards,

@@ -209,8 +209,7 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
     scope = scope_for(prepared.family, units) if units is not None else None
     step = (lambda done, total: progress("parse", done, total)) if progress else None
     files = runs = 0
-    with database.SourceWriter(store.con, meta, scope=scope,
-                               manifest=manifest if isinstance(manifest, dict) else None) as writer:
+    with database.SourceWriter(store.con, meta, scope=scope) as writer:
         if prepared.notes and units is None:
             writer.add([], [], [p.as_dict() for p in prepared.notes], [])
             samples.extend(str(p) for p in prepared.notes[:5])
@@ -224,8 +223,7 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
             samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
         if progress:
             progress("write", writer.rows, writer.rows)
-        if isinstance(manifest, Future):
-            writer.manifest = manifest.result()
+        writer.manifest = manifest.result() if isinstance(manifest, Future) else manifest
         writer.source["files"] = files
         writer.source["seconds"] = time.perf_counter() - started
     return ImportReport(sid, prepared.kind, prepared.location, prepared.family, prepared.round,

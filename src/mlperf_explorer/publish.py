@@ -77,8 +77,9 @@ def publish(store: Store, output: str, tags: str | Sequence[str] | None = None, 
     rows = store.find(tags=tags, where=f"({where}) and {published}" if where else published, columns=columns,
                       sort="uid", arrow=False)
     by_round: dict[tuple[str, str], list[list[Any]]] = {}
+    family_at, round_at = columns.index("family"), columns.index("round")
     for r in rows.tuples():
-        by_round.setdefault((r[columns.index("family")], r[columns.index("round")]), []).append(list(r))
+        by_round.setdefault((r[family_at], r[round_at]), []).append(list(r))
     if not by_round:
         raise ValueError("no results match: nothing to publish")
     os.makedirs(os.path.join(output, "data"), exist_ok=True)

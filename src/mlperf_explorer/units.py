@@ -119,10 +119,6 @@ def _wanted_dir(family: str, parts: list[str]) -> bool:
 ROOT_KEY = "./"  # a folder's entry in a manifest is its path and "/"; the tree's own is this
 
 
-def _dir_key(rel: str) -> str:
-    return f"{rel}/" if rel else ROOT_KEY
-
-
 def scan_tree(root: str, family: str) -> dict[str, tuple[int, int]]:
     """{relative path: (size, mtime_ns)} of every file an import could read, and of every
     folder walked ({path/: (-1, mtime_ns)}): a file added to or removed from a folder moves

@@ -59,6 +59,21 @@ class ResultSet:
             return [tuple(r.values()) for r in self._table.to_pylist()] if self._table is not None else []
         return self._rows
 
+    def values(self, column: str) -> list[Any]:
+        """One column's values, in row order."""
+        if self._rows is not None:
+            at = self._columns.index(column)
+            return [r[at] for r in self._rows]
+        return self.to_arrow().column(column).to_pylist()
+
+    def without(self, column: str) -> ResultSet:
+        """The same rows without one column."""
+        at = self._columns.index(column)
+        if self._rows is not None:
+            return ResultSet(columns=self._columns[:at] + self._columns[at + 1:],
+                             rows=[r[:at] + r[at + 1:] for r in self._rows])
+        return ResultSet(self.to_arrow().remove_column(at))
+
     def records(self) -> list[dict[str, Any]]:
         """One dict per row."""
         if self._table is not None:
@@ -258,22 +273,10 @@ def find(
                 result = ResultSet(columns=list(answer.columns), rows=answer.fetchall())
         except duckdb.Error as exc:
             raise filter_error(exc) from None
-    if default and "family" in result.columns:
+    if default and "family" in result.columns and len(set(result.values("family"))) <= 1:
         # The default columns show the family only when the rows mix families.
-        at = result.columns.index("family")
-        families = {r[at] for r in result._rows} if result._rows is not None else set(
-            result.to_arrow().column("family").to_pylist())
-        if len(families) <= 1:
-            result = _without(result, at)
+        result = result.without("family")
     return result
-
-
-def _without(result: ResultSet, at: int) -> ResultSet:
-    """The result set without its column number `at`."""
-    columns = result.columns[:at] + result.columns[at + 1:]
-    if result._rows is not None:
-        return ResultSet(columns=columns, rows=[r[:at] + r[at + 1:] for r in result._rows])
-    return ResultSet(result.to_arrow().remove_column(at))
 
 
 def get(store: Store, uid: str) -> dict[str, Any] | None:

@@ -163,7 +163,8 @@ class SourceWriter:
     `source` holds source_id, kind, location, family, round, imported_at (and optionally
     ref, commit, content_hash, files, seconds, which may be set on `w.source` before the
     block ends). With a `scope`, only the rows that scope owns are replaced (an update);
-    `manifest` ({path: (size, mtime_ns)}) records what a folder source held.
+    `manifest` ({path: (size, mtime_ns)}, which may also be set on `w.manifest` before the
+    block ends) records what a folder source held.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: dict[str, Any], scope: Scope | None = None,
