@@ -360,8 +360,31 @@ def test_the_fast_mllog_path_reads_what_the_line_by_line_path_reads():
     fast = parse_log(data, "fast")
     slow = parse_log(data + b'\n:::MLLOG {"key": "not_read", "time_ms": "1"}\n', "slow")
     assert len(fast.events) > 10
-    assert [(e.key, e.time_ms, e.value, e.line) for e in fast.events] == [(e.key, e.time_ms, e.value, e.line) for e in slow.events]
+    assert [(e.key, e.time_ms, e.value, e.metadata) for e in fast.events] == [(e.key, e.time_ms, e.value, e.metadata) for e in slow.events]
     assert fast.era == slow.era == "mllog" and fast.unparsed_lines == slow.unparsed_lines == 0
+
+
+def test_rank_prefixed_and_doubled_markers_read_as_the_official_parser_reads_them():
+    """A launcher's prefix before the marker (" 0: :::MLLOG ...") is ignored, so a prefixed
+    log gives the same events as the plain one, on both paths. Two markers on one line give
+    the record after the last one, and a line of another era is still read."""
+    from mlperf_explorer.training.mllog import parse_log
+
+    log = next(samples("training", "v3.0").glob("*/results/*/*/result_*.txt"))
+    data = log.read_bytes()
+    plain = [(e.key, e.time_ms, e.value, e.metadata) for e in parse_log(data).events]
+    prefixed = b"\n".join(b" 0: " + line if b":::MLLOG" in line else line for line in data.split(b"\n"))
+    text_timed = b'\n:::MLLOG {"key": "not_read", "time_ms": "1"}\n'  # forces the line-by-line path
+    for variant in (prefixed, prefixed + text_timed):
+        parsed = parse_log(variant)
+        assert [(e.key, e.time_ms, e.value, e.metadata) for e in parsed.events] == plain
+        assert parsed.unparsed_lines == 0 and not parsed.problems
+    doubled = parse_log(b':::MLLOG {"key": "run_start", "time_ms": 1} :::MLLOG {"key": "run_stop", "time_ms": 2}\n'
+                        b':::MLLOG {"key": "run_start", "time_ms": 3}\n')
+    assert [(e.key, e.time_ms) for e in doubled.events] == [("run_stop", 2.0), ("run_start", 3.0)]
+    mixed = parse_log(b':::MLLOG {"key": "run_start", "time_ms": 1000}\n'
+                      b':::MLL 2.0 run_stop: {"value": null, "metadata": {"status": "success"}}\n')
+    assert sorted((e.key, e.time_ms) for e in mixed.events) == [("run_start", 1000.0), ("run_stop", 2000.0)]
 
 
 def test_a_key_that_is_not_text_is_skipped_not_a_crash():

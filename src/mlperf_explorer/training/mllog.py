@@ -20,7 +20,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 from ..records import Problem
@@ -58,7 +58,6 @@ class Event:
     time_ms: float
     value: Any
     metadata: dict
-    line: int
 
 
 @dataclass
@@ -110,8 +109,15 @@ def _decode_value(text: str) -> tuple[Any, dict]:
 def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
     log = RunLog()
     text = data.decode("latin-1")
-    if not text.strip():
+    if not text or text.isspace():
         log.problems.append(Problem(path, "empty result log"))
+        return log
+    # The usual log: one ":::MLLOG " record per marked line and no other marker. When all
+    # its records decode as objects timed in time_ms, it is read with no Python code per
+    # line. Any other log is read line by line below, which also numbers the lines for the
+    # warnings.
+    records = _one_record_per_line(text)
+    if records is not None and _read_plain_mllog(records, log):
         return log
     bad = 0
     first_bad = None
@@ -148,7 +154,7 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
                 continue
             value, meta = _decode_value(m.group(3))
             log.era = log.era or "mll"
-            log.events.append(Event(m.group(2), t * 1000.0, value, meta, lineno))
+            log.events.append(Event(m.group(2), t * 1000.0, value, meta))
         elif line.startswith(":::MLPv0.5.0", at):
             m = _MLP05.match(line[at:])
             if not m:
@@ -171,7 +177,7 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
                 first_bad = first_bad or lineno
                 continue
             log.era = log.era or "mlp05"
-            log.events.append(Event(key, t * 1000.0, value, meta, lineno))
+            log.events.append(Event(key, t * 1000.0, value, meta))
     if mllog:
         if len(mllog) > plain:  # rank-prefixed lines among the usual ones: back in line order
             mllog.sort(key=lambda item: item[0])
@@ -184,6 +190,21 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
     if log.era is None:
         log.problems.append(Problem(path, "no MLPerf log lines (:::MLLOG, :::MLL or :::MLPv0.5.0)"))
     return log
+
+
+def _one_record_per_line(text: str) -> list[str] | None:
+    """The record of each MLLOG line, in order, when every marker in the log is ":::MLLOG "
+    and no line holds two; else None. A record is what follows the marker to the end of its
+    line (a trailing carriage return is JSON whitespace); what precedes the marker (a rank,
+    a launcher's prefix) is ignored, as the official parser ignores it. One split on the
+    marker and a partition of each piece, all at C speed: faster than splitting the lines."""
+    pieces = text.split(":::MLLOG ")
+    del pieces[0]  # the text before the first marker
+    if not pieces or len(pieces) != text.count(":::ML"):  # another era's marker, or a garbled one
+        return None
+    if not all(map(str.__contains__, pieces[:-1], repeat("\n", len(pieces) - 1))):
+        return None  # a piece that ends at the next marker: two markers on one line
+    return [record for record, _, _ in map(str.partition, pieces, repeat("\n", len(pieces)))]
 
 
 def _decode_all(bodies: list[str]) -> list[Any] | None:
@@ -227,21 +248,28 @@ def _decode_one(body: str) -> Any:
         return None
 
 
+def _read_plain_mllog(bodies: list[str], log: RunLog) -> bool:
+    """The events of a log whose every record is an object timed in finite time_ms, and
+    True; False (nothing read) when some record is not. Only the records with a key we read
+    become events (most are per-iteration records), picked at C speed."""
+    records = _decode_all(bodies)
+    if records is None or not _all_timed_in_ms(records):
+        return False
+    keys = map(dict.get, records, repeat("key", len(records)))
+    try:
+        wanted = list(compress(records, map(KEYS.__contains__, keys)))
+    except TypeError:  # a key that is a list or an object: no key we read
+        wanted = [rec for rec in records if type(rec.get("key")) is str and rec["key"] in KEYS]
+    log.era = "mllog"
+    log.events = [Event(rec["key"], float(rec["time_ms"]), rec.get("value"), meta if isinstance(meta := rec.get("metadata"), dict) else {})
+                  for rec in wanted]
+    return True
+
+
 def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
     records = _decode_all([body for _, body in lines])
     if records is None:  # find the bad lines one by one
         records = [_decode_one(body) for _, body in lines]
-    elif _all_timed_in_ms(records):
-        # The usual log: every line an object timed in finite time_ms. Only the lines with a
-        # key we read need more work (most are per-iteration records).
-        log.era = log.era or "mllog"
-        keys = list(map(dict.get, records, repeat("key", len(records))))
-        for (lineno, _), rec, key in zip(lines, records, keys, strict=True):
-            if type(key) is str and key in KEYS:
-                meta = rec.get("metadata")
-                log.events.append(Event(key, float(rec["time_ms"]), rec.get("value"),
-                                        meta if isinstance(meta, dict) else {}, lineno))
-        return
     for (lineno, _), rec in zip(lines, records, strict=False):
         if not isinstance(rec, dict):
             log.unparsed_lines += 1
@@ -266,4 +294,4 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
         if not isinstance(key, str) or key not in KEYS:
             continue
         meta = rec.get("metadata")
-        log.events.append(Event(key, t, rec.get("value"), meta if isinstance(meta, dict) else {}, lineno))
+        log.events.append(Event(key, t, rec.get("value"), meta if isinstance(meta, dict) else {}))
