@@ -204,6 +204,47 @@ def test_an_unchanged_folder_is_confirmed_by_stat_alone(tmp_path, monkeypatch):
         assert store.update()[0].mode == "partial"
 
 
+def test_a_first_import_records_exactly_what_a_full_listing_records(tmp_path, monkeypatch):
+    """The workers list their systems' folders as they walk them and a thread lists the rest
+    of the tree: together, exactly `scan_tree`'s listing of the whole tree, with compliance
+    folders of a system that has no results and never through a link. A system whose walk
+    fails lists nothing, and the import then lists the whole tree itself."""
+    from mlperf_explorer.inference import importer
+    from mlperf_explorer.units import scan_tree
+
+    tree = tmp_path / "v3.0"
+    shutil.copytree(samples("inference", "v3.0"), tree)
+    orphan = tree / "closed/Dell/compliance/no-results-system/resnet50/Offline/TEST01"
+    orphan.mkdir(parents=True)
+    (orphan / "verify_performance.txt").write_text("TEST PASS\n")
+    (tree / "closed/Dell/audit").mkdir()
+    some_system = next((tree / "closed/Dell/results").iterdir()).name
+    (tree / "closed/Dell/audit" / some_system).symlink_to(tree / "open")  # never followed
+
+    def manifest(store) -> dict:
+        rows = store.con.execute("SELECT path, size, mtime_ns FROM source_files").fetchall()
+        return {path: (size, mtime) for path, size, mtime in rows}
+
+    expected = scan_tree(str(tree), "inference")
+    assert any(p.startswith("closed/Dell/compliance/no-results-system/") for p in expected)
+    assert any("/measurements/" in p for p in expected) and not any(p.startswith(f"closed/Dell/audit/{some_system}") for p in expected)
+    with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:
+        store.import_source(str(tree))
+        assert manifest(store) == expected
+    real_walk = importer.walk_system
+
+    def failing_walk(root, sd):
+        if sd.system == some_system:
+            raise RuntimeError("a walk bug")
+        return real_walk(root, sd)
+
+    monkeypatch.setattr(importer, "walk_system", failing_walk)
+    with mlperf_explorer.open_store(str(tmp_path / "t.duckdb")) as store:
+        report = store.import_source(str(tree), workers=1)
+        assert any("a walk bug" in w for w in report.warning_samples)
+        assert manifest(store) == expected
+
+
 def test_hostile_urls_are_refused():
     for url in ("-uhack", "--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/pwned", "fd::17"):
         with pytest.raises(GitError):

@@ -28,6 +28,10 @@ from .units import ROOT_KEY, FullImport, Unit, manifest_changes, scan_tree, scop
 if TYPE_CHECKING:
     from .api import Store
 
+# Families whose parser returns the manifest with its batches (`listing=True`): each worker
+# lists its own folders, so no folder of the tree is opened twice (inference: 0.6 s of v3.0).
+LISTING_PARSERS = ("inference",)
+
 # (phase, done, total): phase is "read" (fetching, unpacking or scanning the source), "parse"
 # (done/total systems parsed) or "write" (committing to the store); total 0 = unknown.
 Progress = Callable[[str, int, int], None]
@@ -79,6 +83,8 @@ def import_source(store: Store, source: str, family: str | None = None, round: s
     with prepare(source, family, round, ref=ref, progress=note) as prepared:
         if prepared.kind != "directory":
             return _ingest(store, prepared, started, progress, workers)
+        if prepared.family in LISTING_PARSERS:  # the parser lists the tree as it walks it
+            return _ingest(store, prepared, started, progress, workers, parser_lists=True)
         # What the folder holds is recorded for the next `update`. Listing it (a stat of
         # every file) runs in a thread while the workers parse: it is mostly system calls,
         # which release the GIL, and the workers run at a lower priority, so it overlaps the
@@ -159,7 +165,7 @@ def _unchanged(row: dict[str, Any], started: float) -> ImportReport:
 
 
 def _batches(prepared: PreparedSource, workers: int | None, units: set[Unit] | None,
-             step: Callable[[int, int], None] | None) -> Iterator[Batch]:
+             step: Callable[[int, int], None] | None, listing: bool = False) -> Iterator[Batch]:
     """The family parser's batches for this source (a table source is already one batch)."""
     link_ref = prepared.commit or prepared.ref
     if prepared.table is not None:
@@ -167,7 +173,8 @@ def _batches(prepared: PreparedSource, workers: int | None, units: set[Unit] | N
     if prepared.family == "inference":
         from .inference.importer import parse_round
 
-        return parse_round(prepared.root, prepared.round, link_ref, workers=workers, progress=step, only=units)
+        return parse_round(prepared.root, prepared.round, link_ref, workers=workers, progress=step, only=units,
+                           listing=listing)
     if prepared.family == "tiny":
         from .tiny.importer import parse_round as parse_tiny
 
@@ -197,7 +204,9 @@ def read_table(prepared: PreparedSource) -> None:
 
 def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Progress | None, workers: int | None,
             manifest: dict[str, tuple[int, int]] | Future[dict[str, tuple[int, int]]] | None = None,
-            units: set[Unit] | None = None, mode: str = "full") -> ImportReport:
+            units: set[Unit] | None = None, mode: str = "full", parser_lists: bool = False) -> ImportReport:
+    """Parse into one store transaction. The folder's manifest is `manifest` (a listing,
+    or one in progress), or with `parser_lists` the parser's own, gathered from its batches."""
     if prepared.kind in TABLE_KINDS and prepared.table is None:
         read_table(prepared)
     samples: list[str] = []
@@ -209,21 +218,33 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
     scope = scope_for(prepared.family, units) if units is not None else None
     step = (lambda done, total: progress("parse", done, total)) if progress else None
     files = runs = 0
+    listed: dict[str, tuple[int, int]] | None = {} if parser_lists else None
     with database.SourceWriter(store.con, meta, scope=scope) as writer:
         if prepared.notes and units is None:
             writer.add([], [], [p.as_dict() for p in prepared.notes], [])
             samples.extend(str(p) for p in prepared.notes[:5])
-        for batch in _batches(prepared, workers, units, step):
+        for batch in _batches(prepared, workers, units, step, listing=listed is not None):
             for r in batch.records:  # a source that does not count a result's own warnings says 0
                 if r.get("warning_count") is None:
                     r["warning_count"] = 0
             writer.add(batch.records, batch.runs, [p.as_dict() for p in batch.problems], batch.systems)
+            if listed is not None:
+                if batch.manifest is None:  # a worker that failed listed nothing: list it all below
+                    listed = None
+                    manifest = scan_tree(prepared.root, prepared.family)
+                else:
+                    listed.update(batch.manifest)
             files += batch.files
             runs += len(batch.runs)
             samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
         if progress:
             progress("write", writer.rows, writer.rows)
-        writer.manifest = manifest.result() if isinstance(manifest, Future) else manifest
+        if listed is not None:
+            writer.manifest = listed
+        elif isinstance(manifest, Future):
+            writer.manifest = manifest.result()
+        elif isinstance(manifest, dict):
+            writer.manifest = manifest
         writer.source["files"] = files
         writer.source["seconds"] = time.perf_counter() - started
     return ImportReport(sid, prepared.kind, prepared.location, prepared.family, prepared.round,

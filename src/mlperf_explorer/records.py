@@ -62,6 +62,9 @@ class Batch:
     problems: list[Problem]
     systems: list[dict]
     files: int
+    # What the parser listed of the tree, as `units.scan_tree` records it ({path: (size,
+    # mtime_ns)}), when it was asked to list the tree for the manifest.
+    manifest: dict[str, tuple[int, int]] | None = None
 
 
 # Units whose smaller values are better (latency, time to train); everything else is a rate.

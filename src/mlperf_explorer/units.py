@@ -119,36 +119,65 @@ def _wanted_dir(family: str, parts: list[str]) -> bool:
 ROOT_KEY = "./"  # a folder's entry in a manifest is its path and "/"; the tree's own is this
 
 
-def scan_tree(root: str, family: str) -> dict[str, tuple[int, int]]:
+Listing = dict[str, tuple[list[str], list[str]]]  # folder -> (subfolders, other entries), sorted
+
+
+def scan_tree(root: str, family: str, skip: frozenset[str] = frozenset()) -> dict[str, tuple[int, int]]:
     """{relative path: (size, mtime_ns)} of every file an import could read, and of every
     folder walked ({path/: (-1, mtime_ns)}): a file added to or removed from a folder moves
     the folder's modification time, so `unchanged_since` can confirm a tree is as it was
-    with a stat of each known path, without listing a folder again."""
+    with a stat of each known path, without listing a folder again. The folders in `skip`
+    are recorded but not entered: a parser's workers list them (`scan_folder`) as they walk
+    them, so no folder is opened twice."""
     out: dict[str, tuple[int, int]] = {}
     try:
         out[ROOT_KEY] = (-1, os.stat(root).st_mtime_ns)
     except OSError:
         return out
-    stack = [("", root)]
+    _scan(root, "", out, None, family, skip)
+    return out
+
+
+def scan_folder(root: str, rel: str, listing: Listing) -> dict[str, tuple[int, int]]:
+    """What `scan_tree` records below one folder of the tree (not the folder itself), and,
+    into `listing`, every folder's entries, for a walk to read instead of listing them
+    again. Links are never followed: the caller checks that `rel` is a real folder."""
+    out: dict[str, tuple[int, int]] = {}
+    _scan(os.path.join(root, rel), rel, out, listing, None, frozenset())
+    return out
+
+
+def _scan(path: str, rel: str, out: dict[str, tuple[int, int]], listing: Listing | None, family: str | None,
+          skip: frozenset[str]) -> None:
+    stack = [(rel, path)]
     while stack:
         rel, path = stack.pop()
         try:
             entries = list(os.scandir(path))
         except OSError:
             continue
+        folders: list[str] = []
+        others: list[str] = []  # files, links, FIFOs...: the safe reader says which can be read
         for e in entries:
             child = f"{rel}/{e.name}" if rel else e.name
             try:
                 if e.is_dir(follow_symlinks=False):
-                    if _wanted_dir(family, child.split("/")):
-                        stack.append((child, e.path))
+                    folders.append(e.name)
+                    if family is None or _wanted_dir(family, child.split("/")):
                         out[child + "/"] = (-1, e.stat(follow_symlinks=False).st_mtime_ns)
-                elif e.is_file(follow_symlinks=False):
-                    st = e.stat(follow_symlinks=False)
-                    out[child] = (st.st_size, st.st_mtime_ns)
+                        if child not in skip:
+                            stack.append((child, e.path))
+                else:
+                    others.append(e.name)
+                    if e.is_file(follow_symlinks=False):
+                        st = e.stat(follow_symlinks=False)
+                        out[child] = (st.st_size, st.st_mtime_ns)
             except OSError:
                 continue
-    return out
+        if listing is not None:
+            folders.sort()
+            others.sort()
+            listing[rel] = (folders, others)
 
 
 def unchanged_since(root: str, old: Iterable[tuple[str, int, int]]) -> bool:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..records import Batch, Problem, make_uid, total_accelerators
 from ..safe_files import TreeReader
 from ..systems import as_text, columns_of, parse_system_json
-from ..units import Unit, selects
+from ..units import Unit, scan_tree, selects
 from ..workers import parallel_map
 from . import compliance as _compliance
 from .accuracy import Accuracy, parse_accuracy, target_pairs
@@ -31,7 +32,7 @@ from .endpoints import (
     parse_endpoints_accuracy,
     parse_endpoints_run,
 )
-from .layout import ResultFiles, SystemDir, list_systems, model_mappings, walk_system
+from .layout import SYSTEM_AREAS, ResultFiles, SystemDir, list_systems, model_mappings, walk_system
 from .nameplate import design_power_watts, parse_nameplate, parse_private_id
 from .official import Official, official_endpoints_result, official_result
 from .power import average_watts, per_joule, power_metric, timestamp_seconds
@@ -521,10 +522,13 @@ def tags_for(r: dict[str, Any]) -> list[str]:
 
 # ---- the round as a whole -------------------------------------------------------------
 
-def _read_file(root: str) -> Callable[[str], bytes]:
+def _read_file(root: str, folders: Iterable[str] = ()) -> Callable[[str], bytes]:
     """Every read of the tree goes through the safe reader (inside the tree, regular files,
-    size-capped): see safe_files.py."""
-    return TreeReader(root).read
+    size-capped): see safe_files.py. `folders` are those a walk listed without following
+    a link."""
+    reader = TreeReader(root)
+    reader.trust(folders)
+    return reader.read
 
 
 def _optional(root: str, rel: str, parse: Callable[[bytes, str], tuple[Any, list[Problem]]],
@@ -558,24 +562,24 @@ def _share_weight_types(records: list[dict]) -> None:
             r["weight_data_types"] = by_model[r["model"]]
 
 
-def _work(args: tuple[Any, ...]) -> tuple[list[dict], list[dict], list[Problem], dict, int]:
+def _work(args: tuple[Any, ...]) -> tuple[list[dict], list[dict], list[Problem], dict, int, dict | None]:
     """One system: walk its folders, read its description, parse its results."""
-    root, round_name, ref, sd, mapping = args
+    root, round_name, ref, sd, mapping, listing = args
     rules = rules_for(round_name)
-    read = _read_file(root)
     problems: list[Problem] = []
     records: list[dict] = []
     runs: list[dict] = []
     try:
-        result_dirs, seen = walk_system(root, sd)
+        walk = walk_system(root, sd)
+        read = _read_file(root, walk.folders)
         # Present (even as a link or a FIFO): read through the safe reader, which says why not.
         path = sd.system_json if os.path.lexists(os.path.join(root, sd.system_json)) else None
         system, probs = system_info(path, read, sd.system_json)
         problems.extend(probs)
         extras = _system_extras(root, sd, read, problems)
-    except Exception as exc:  # pragma: no cover - a walk bug must not lose the round
-        return [], [], [Problem(sd.system_json, f"internal error: {type(exc).__name__}: {exc}")], {}, 0
-    for rf in result_dirs:
+    except Exception as exc:  # a walk bug must not lose the round
+        return [], [], [Problem(sd.system_json, f"internal error: {type(exc).__name__}: {exc}")], {}, 0, None
+    for rf in walk.results:
         try:
             record, rruns, probs = build_result(rf, rules, system, mapping, read, ref, extras)
         except Exception as exc:  # a parser bug must not lose the round: report it
@@ -593,7 +597,7 @@ def _work(args: tuple[Any, ...]) -> tuple[list[dict], list[dict], list[Problem],
     description = {"division": sd.division, "submitter": sd.submitter, "system": sd.system,
                    "system_name": as_text(system.get("system_name")),
                    "description": json.dumps(system, sort_keys=True, default=str) if system else None}
-    return records, runs, problems, description, seen
+    return records, runs, problems, description, walk.files_seen, walk.manifest if listing else None
 
 
 def parse_round(
@@ -603,10 +607,13 @@ def parse_round(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     only: set[Unit] | None = None,
+    listing: bool = False,
 ) -> Iterator[Batch]:
     """Parse every result of an unpacked round (or `only` those units), one system per
     task on every core, yielding each system's batch as it is done (the round is never
-    held whole)."""
+    held whole). With `listing`, the batches also carry the tree's manifest
+    (`units.scan_tree`): each worker lists the folders of its system as it walks them, and
+    a thread lists the rest of the tree meanwhile."""
     rules = rules_for(round_name)
     read = _read_file(root)
     problems: list[Problem] = []
@@ -619,13 +626,20 @@ def parse_round(
         if only is None or Unit(key[0], key[1], None) in only:
             problems.extend(probs)
     if problems:
-        yield Batch([], [], problems, [], 0)
-    tasks = [(root, round_name, ref, sd, mappings.get((sd.division, sd.submitter))) for sd in list_systems(root)
-             if selects(only, sd.division, sd.submitter, sd.system)]
-    for done, (records, runs, probs, description, seen) in enumerate(parallel_map(_work, tasks, workers), 1):
-        yield Batch(records, runs, probs, [description], seen)
-        if progress:
-            progress(done, len(tasks))
+        yield Batch([], [], problems, [], 0, {} if listing else None)
+    systems = [sd for sd in list_systems(root) if selects(only, sd.division, sd.submitter, sd.system)]
+    tasks = [(root, round_name, ref, sd, mappings.get((sd.division, sd.submitter)), listing) for sd in systems]
+    with ThreadPoolExecutor(1, thread_name_prefix="scan") as pool:
+        rest = None
+        if listing:
+            listed = frozenset(f"{sd.division}/{sd.submitter}/{area}/{sd.system}" for sd in systems for area in SYSTEM_AREAS)
+            rest = pool.submit(scan_tree, root, "inference", listed)
+        for done, (records, runs, probs, description, seen, manifest) in enumerate(parallel_map(_work, tasks, workers), 1):
+            yield Batch(records, runs, probs, [description], seen, manifest)
+            if progress:
+                progress(done, len(tasks))
+        if rest is not None:
+            yield Batch([], [], [], [], 0, rest.result())
 
 
 def _dedupe_uids(records: list[dict], runs: list[dict], problems: list[Problem]) -> None:

@@ -15,15 +15,22 @@ beside `accuracy/` and `performance/`; results of the endpoints harness (v6.1) h
 inference_submission_structure.md). Both layouts are read wherever they occur.
 
 Real variations: scenario folders in any case (`Offline`, `offline`), v5.1's `Interactive`,
-v0.5's `Performance/` and logs directly in `performance/` with no `run_N`. The walk visits
-only the folders results need (a round's compliance and code trees are far larger than the
-results), with `scandir` file types and no extra `stat` calls.
+v0.5's `Performance/` and logs directly in `performance/` with no `run_N`. The walk lists
+only a system's own folders (its results, compliance, audit and measurements; never the
+code trees, which are far larger), each once: the same listing gives the files' sizes and
+times for the manifest an `update` compares with (`units.scan_folder`), and tells the safe
+reader which folders were reached without following a link.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+
+from ..units import Listing, scan_folder
+
+# The folders of a system that an import reads, each DIVISION/SUBMITTER/AREA/SYSTEM.
+SYSTEM_AREAS = ("results", "compliance", "audit", "measurements")
 
 RESULT_FILES = {"mlperf_log_summary.txt", "mlperf_log_detail.txt", "accuracy.txt", "spl.txt", "result_summary.json"}
 POWER_DIR_FILES = {"server.json", "client.json"}
@@ -63,16 +70,16 @@ class ResultFiles:
 TEST01_ACCURACY_FILES = ("baseline_accuracy.txt", "compliance_accuracy.txt")
 
 
-def _test_folder(rf: ResultFiles, path: str, rel: str, test: str) -> int:
+def _test_folder(rf: ResultFiles, listing: Listing, rel: str, test: str) -> int:
     """Record a compliance test folder's verify files (and TEST01's accuracy pair); the
     number of files seen."""
-    subdirs, names = _entries(path)
+    subdirs, names = listing.get(rel, _NOTHING)
     verify = [n for n in names if n.startswith("verify") and n.endswith(".txt")]
     if verify:
         rf.verify.setdefault(test, []).extend(f"{rel}/{n}" for n in verify)
     seen = len(verify)
     if test.upper() == "TEST01" and "accuracy" in subdirs:
-        acc = set(_names(os.path.join(path, "accuracy")))
+        acc = set(_names(listing, f"{rel}/accuracy"))
         if all(n in acc for n in TEST01_ACCURACY_FILES):
             rf.test01_accuracy = (f"{rel}/accuracy/{TEST01_ACCURACY_FILES[0]}", f"{rel}/accuracy/{TEST01_ACCURACY_FILES[1]}")
             seen += 2
@@ -115,15 +122,14 @@ def _entries(path: str) -> tuple[list[str], list[str]]:
     return sorted(dirs), sorted(files)
 
 
-def _names(path: str) -> list[str]:
-    """Names in a leaf folder (only files are expected there); empty when unreadable.
-    Cheaper than `_entries`: no directory entries to build."""
-    if os.path.islink(path):
-        return []
-    try:
-        return sorted(os.listdir(path))
-    except OSError:
-        return []
+_NOTHING: tuple[list[str], list[str]] = ([], [])
+
+
+def _names(listing: Listing, rel: str) -> list[str]:
+    """Every name in a listed folder (a run folder holds only files), sorted; empty when it
+    was not listed (absent, unreadable, or a link)."""
+    folders, others = listing.get(rel, _NOTHING)
+    return sorted(folders + others) if folders else others
 
 
 def _no_links(path: str, components: int) -> bool:
@@ -157,18 +163,38 @@ def model_mappings(root: str) -> dict[tuple[str, str], str]:
     return out
 
 
-def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
-    """The result directories of one system with their files, and how many files were seen."""
+@dataclass
+class SystemWalk:
+    """What a walk of one system found."""
+
+    results: list[ResultFiles]
+    files_seen: int
+    # What `units.scan_tree` records below the system's folders (results, compliance, audit,
+    # measurements): each folder is listed once, with its files' sizes and times.
+    manifest: dict[str, tuple[int, int]]
+    # Every folder listed, each reached without following a link.
+    folders: Listing
+
+
+def walk_system(root: str, sd: SystemDir) -> SystemWalk:
+    """The result directories of one system with their files. The system's folders are
+    listed once, and the walk reads that listing."""
     base = f"{sd.division}/{sd.submitter}"
+    listing: Listing = {}
+    manifest: dict[str, tuple[int, int]] = {}
+    for area in SYSTEM_AREAS:
+        area_rel = f"{base}/{area}/{sd.system}"
+        # results/SYSTEM was listed as a real folder; the others are built from names.
+        if area == "results" or _no_links(os.path.join(root, area_rel), 2):
+            manifest.update(scan_folder(root, area_rel, listing))
     results: dict[tuple[str, str], ResultFiles] = {}
     seen = 0
-    res_root = os.path.join(root, sd.division, sd.submitter, "results", sd.system)
-    for model in _entries(res_root)[0]:
-        for scen in _entries(os.path.join(res_root, model))[0]:
+    res_rel = f"{base}/results/{sd.system}"
+    for model in listing.get(res_rel, _NOTHING)[0]:
+        for scen in listing.get(f"{res_rel}/{model}", _NOTHING)[0]:
             rf = results[(model, scen)] = ResultFiles(sd.division, sd.submitter, sd.system, model, scen)
-            rel_scen = f"{base}/results/{sd.system}/{model}/{scen}"
-            scen_path = os.path.join(res_root, model, scen)
-            kinds, scen_files = _entries(scen_path)
+            rel_scen = f"{res_rel}/{model}/{scen}"
+            kinds, scen_files = listing.get(rel_scen, _NOTHING)
             seen += len(scen_files)
             for name in scen_files:
                 if name in SCENARIO_FILES:
@@ -176,12 +202,11 @@ def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
             if "measurements.json" in rf.files:
                 rf.measurements = [rf.files["measurements.json"]]
             for kind in kinds:
-                kind_path = os.path.join(scen_path, kind)
                 kind_rel = f"{rel_scen}/{kind}"
                 if is_test_folder(kind):
-                    seen += _test_folder(rf, kind_path, kind_rel, kind)
+                    seen += _test_folder(rf, listing, kind_rel, kind)
                     continue
-                subdirs, files = _entries(kind_path)
+                subdirs, files = listing.get(kind_rel, _NOTHING)
                 seen += len(files)
                 if kind.lower() == "audit":
                     rf.audits = [f"{kind_rel}/{n}" for n in files if n.startswith("audit_") and n.endswith(".json")]
@@ -192,29 +217,22 @@ def walk_system(root: str, sd: SystemDir) -> tuple[list[ResultFiles], int]:
                         if name in RESULT_FILES:
                             rf.runs.setdefault("run_1", {}).setdefault(name, f"{kind_rel}/{name}")
                     for run in subdirs:
-                        run_files = _names(os.path.join(kind_path, run))
+                        run_files = _names(listing, f"{kind_rel}/{run}")
                         seen += len(run_files)
                         if run.lower() == "power":
                             rf.power_dir = {n: f"{kind_rel}/{run}/{n}" for n in run_files if n in POWER_DIR_FILES}
                         else:
                             rf.runs[run.lower()] = {n: f"{kind_rel}/{run}/{n}" for n in run_files}
     for area in ("compliance", "audit"):
-        area_root = os.path.join(root, sd.division, sd.submitter, area, sd.system)
-        if not _no_links(area_root, 2):
-            continue
         for (model, scen), rf in results.items():
-            scen_path = os.path.join(area_root, model, scen)
-            if not _no_links(scen_path, 2):
-                continue
-            for test in _entries(scen_path)[0]:
-                seen += _test_folder(rf, os.path.join(scen_path, test),
-                                     f"{base}/{area}/{sd.system}/{model}/{scen}/{test}", test)
-    meas_root = os.path.join(root, sd.division, sd.submitter, "measurements", sd.system)
-    meas_ok = _no_links(meas_root, 2)
+            scen_rel = f"{base}/{area}/{sd.system}/{model}/{scen}"
+            for test in listing.get(scen_rel, _NOTHING)[0]:
+                seen += _test_folder(rf, listing, f"{scen_rel}/{test}", test)
     for (model, scen), rf in results.items():
-        if rf.measurements or not meas_ok or not _no_links(os.path.join(meas_root, model, scen), 2):
+        if rf.measurements:
             continue
-        names = [n for n in _names(os.path.join(meas_root, model, scen)) if n.endswith(".json")]
+        meas_rel = f"{base}/measurements/{sd.system}/{model}/{scen}"
+        names = [n for n in _names(listing, meas_rel) if n.endswith(".json")]
         seen += len(names)
-        rf.measurements = [f"{base}/measurements/{sd.system}/{model}/{scen}/{n}" for n in names]
-    return list(results.values()), seen
+        rf.measurements = [f"{meas_rel}/{n}" for n in names]
+    return SystemWalk(list(results.values()), seen, manifest, listing)
