@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import os
 import stat
 from collections.abc import Iterable
@@ -37,7 +38,10 @@ SIZE_LIMITS: list[tuple[str, int]] = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def size_limit(name: str) -> int:
+    """The size limit of a file by its name (a round reads the same few names thousands of
+    times, so the answer is remembered: fnmatch costs more than the rest of a check)."""
     for pattern, limit in SIZE_LIMITS:
         if fnmatch.fnmatchcase(name, pattern):
             return limit
