@@ -189,3 +189,27 @@ def test_progress_names_every_result_it_writes(v30, tmp_path, monkeypatch):
     writes = [s for s in seen if s[0] == "write"]
     assert report.results == stored > 0
     assert writes == [("write", stored, stored)]
+
+
+def test_a_read_only_store_remembers_the_picker_values_and_a_writer_sees_its_changes(tmp_path, v30, monkeypatch):
+    """The playground asks every page for the values each picker offers; a read-only store
+    (which never changes) runs the queries once, and every caller gets its own dict. A
+    writable store answers from its current rows each time."""
+    from mlperf_explorer.query import facets
+
+    queried: list[str] = []
+    real = facets._distinct_values
+    monkeypatch.setattr(facets, "_distinct_values", lambda store, family: queried.append(family) or real(store, family))
+    db = str(tmp_path / "s.duckdb")
+    with mlperf_explorer.open_store(db) as store:
+        assert facets.distinct_values(store, "inference")["round"] == []
+        store.import_source(str(v30))
+        assert facets.distinct_values(store, "inference")["round"] == ["v3.0"]
+    assert queried == ["inference", "inference"]
+    with mlperf_explorer.open_store(db, read_only=True) as store:
+        first = facets.distinct_values(store, "inference")
+        first["round"] = ["changed by a caller"]
+        again = facets.distinct_values(store, "inference")
+        assert again["round"] == ["v3.0"] and again is not first
+        assert facets.distinct_values(store, "training")["round"] == []
+    assert queried == ["inference", "inference", "inference", "training"]

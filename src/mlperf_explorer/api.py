@@ -12,8 +12,8 @@ concept (see docs/architecture.md):
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import duckdb
 
@@ -27,6 +27,8 @@ from .store import database, live
 if TYPE_CHECKING:  # the modules behind writing commands load when first used (fast `find`)
     from .annotations import Annotation
     from .ingest import ImportReport, Progress
+
+T = TypeVar("T")
 
 __all__ = ["AnnotationError", "ExpressionError", "MissingExtra", "ResultSet", "RunError", "SourceError",
            "Store", "open_store", "plain_sql_error", "speedup_relation"]
@@ -57,6 +59,7 @@ class Store:
                 self.con = database.connect(self._shadow)
         self._column_types: dict[str, str] | None = None
         self._metrics: list[derived.Metric] | None = None  # until derive/drop_metric
+        self._remembered: dict[Any, Any] = {}
 
     def close(self) -> None:
         """Close the store (a shadow copy written beside a busy store replaces it now)."""
@@ -83,6 +86,16 @@ class Store:
         if self._column_types is None:
             self._column_types = _results.column_types(self)
         return self._column_types
+
+    def remembered(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()`, kept under `key` for the life of a read-only store, which never
+        changes (a writer replaces the file, and the playground then opens a new Store).
+        A writable store computes every time."""
+        if not self.read_only:
+            return compute()
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return cast(T, self._remembered[key])
 
     def __enter__(self) -> Store:
         return self

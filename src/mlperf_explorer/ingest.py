@@ -229,7 +229,7 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
                     r["warning_count"] = 0
             writer.add(batch.records, batch.runs, [p.as_dict() for p in batch.problems], batch.systems)
             if listed is not None:
-                if batch.manifest is None:  # a worker that failed listed nothing: list it all below
+                if batch.manifest is None:  # a worker that failed listed nothing: list the tree here
                     listed = None
                     manifest = scan_tree(prepared.root, prepared.family)
                 else:

@@ -47,7 +47,12 @@ def facet_counts(store: Store, columns: Sequence[str], where: str | None = None,
 
 
 def distinct_values(store: Store, family: str) -> dict[str, list[str]]:
-    """The values each picker offers, for one family."""
+    """The values each picker offers, for one family: seven queries, run once per read-only
+    store (every playground page asks). The lists are shared: read them, do not change them."""
+    return dict(store.remembered(("distinct_values", family), lambda: _distinct_values(store, family)))
+
+
+def _distinct_values(store: Store, family: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     with cursor(store.con) as cur:
         for column in ("round", "division", "scenario", "availability"):
