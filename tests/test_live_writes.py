@@ -49,6 +49,10 @@ def served(tmp_path):
 def test_import_while_serving(served):
     db, base = served
     before = httpx.get(base + "/overview.json").json()["results"]
+    # The server remembers what a store offers (rounds, pickers) for as long as it reads
+    # that store; an import replaces the file, and the new round is then known.
+    unknown = httpx.get(base + "/leaderboard.json?round=v4.1").json()
+    assert unknown["filters"].get("round") != "v4.1" and any("v4.1" in m for m in unknown["messages"])
     seen, slowest, errors = set(), 0.0, []
     stop = threading.Event()
 
@@ -84,7 +88,9 @@ def test_import_while_serving(served):
 
     from mlperf_explorer.cli import app
 
-    uid = httpx.get(base + "/leaderboard.json?round=v4.1").json()["rows"][0]["uid"]
+    known = httpx.get(base + "/leaderboard.json?round=v4.1").json()
+    assert known["filters"]["round"] == "v4.1" and not known["messages"]
+    uid = known["rows"][0]["uid"]
     assert CliRunner().invoke(app, ["annotate", "--db", db, uid, "--note", "seen while serving"]).exit_code == 0
     time.sleep(0.6)
     notes = httpx.get(f"{base}/result/{uid}.json").json()["result"]["annotations"]

@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 
 
 def latest_rounds(store: Store) -> dict[str, str]:
-    """{family: its newest imported round}, rounds ordered by number (v10.0 after v9.1)."""
+    """{family: its newest imported round}, rounds ordered by number (v10.0 after v9.1);
+    once per read-only store."""
+    return dict(store.remembered(("latest_rounds",), lambda: _latest_rounds(store)))
+
+
+def _latest_rounds(store: Store) -> dict[str, str]:
     with cursor(store.con) as cur:
         pairs = cur.execute("SELECT DISTINCT family, round FROM results").fetchall()
     latest: dict[str, str] = {}
@@ -107,7 +112,12 @@ def most_submitted(store: Store, where: str) -> tuple[str, str | None] | None:
 
 
 def model_folders(store: Store, family: str) -> list[tuple[str, str | None]]:
-    """(folder model name, the MLPerf model it maps to) pairs of a family."""
+    """(folder model name, the MLPerf model it maps to) pairs of a family; once per
+    read-only store."""
+    return list(store.remembered(("model_folders", family), lambda: _model_folders(store, family)))
+
+
+def _model_folders(store: Store, family: str) -> list[tuple[str, str | None]]:
     with cursor(store.con) as cur:
         return [(m, k) for m, k in cur.execute(
             "SELECT DISTINCT model, coalesce(mlperf_model, benchmark) FROM results WHERE family = ? AND model IS NOT NULL",

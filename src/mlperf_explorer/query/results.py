@@ -322,9 +322,13 @@ def system_descriptions(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def is_empty(store: Store) -> bool:
-    """True when the store holds no result (the playground then says how to import)."""
-    with cursor(store.con) as cur:
-        return cur.execute("SELECT 1 FROM results LIMIT 1").fetchone() is None
+    """True when the store holds no result (the playground then says how to import); once
+    per read-only store."""
+    def empty() -> bool:
+        with cursor(store.con) as cur:
+            return cur.execute("SELECT 1 FROM results LIMIT 1").fetchone() is None
+
+    return store.remembered(("is_empty",), empty)
 
 
 def status(store: Store) -> dict[str, Any]:

@@ -120,8 +120,13 @@ class Filters:
         return self
 
     def _round_values(self, store: Store, column: str) -> list[str]:
-        counts = facets.facet_counts(store, [column], f"family = {lit(self.family)} and round = {lit(self.round)}")
-        return [c["value"] for c in counts.get(column, [])]
+        """The values of a column in this family's round, most frequent first (once per
+        read-only store and round)."""
+        def values() -> list[str]:
+            counts = facets.facet_counts(store, [column], f"family = {lit(self.family)} and round = {lit(self.round)}")
+            return [c["value"] for c in counts.get(column, [])]
+
+        return list(store.remembered(("round_values", self.family, self.round, column), values))
 
     def _match(self, name: str, value: str, known: list[str], normalise: Any = None) -> str:
         """The known value `value` means, whatever its case; '' (with a message) for none."""

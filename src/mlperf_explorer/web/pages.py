@@ -70,8 +70,8 @@ def choices(store: Store, f: Filters) -> dict[str, Any]:
     out["constraint"] = [c["name"] for c in store.constraints()]
     scope = f"family = {lit(f.family)}" + (f" and round = {lit(f.round)}" if f.round else "") + (
         f" and division = {lit(f.division)}" if f.division else "")
-    counts = facets.facet_counts(store, ["mlperf_model"], scope, top=200).get("mlperf_model", [])
-    out["model_counts"] = {c["value"]: c["count"] for c in counts}
+    out["model_counts"] = dict(store.remembered(("model_counts", scope), lambda: {
+        c["value"]: c["count"] for c in facets.facet_counts(store, ["mlperf_model"], scope, top=200).get("mlperf_model", [])}))
     out["metrics"] = {k: label for k, (_, label) in METRICS.items()}
     return out
 
