@@ -229,6 +229,56 @@ def test_json_twins_follow_the_openapi_schema(web_db):
         check()
 
 
+def _strict_differences(ours, theirs, path="$"):
+    """Where two JSON values differ, types included (5 and 5.0 differ); None when equal."""
+    if type(ours) is not type(theirs):
+        return f"{path}: {type(ours).__name__} {ours!r:.60} against {type(theirs).__name__} {theirs!r:.60}"
+    if isinstance(ours, dict):
+        if set(ours) != set(theirs):
+            return f"{path}: keys only one side has: {sorted(set(ours) ^ set(theirs))}"
+        return next((d for k in ours if (d := _strict_differences(ours[k], theirs[k], f"{path}.{k}"))), None)
+    if isinstance(ours, list):
+        if len(ours) != len(theirs):
+            return f"{path}: {len(ours)} items against {len(theirs)}"
+        return next((d for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if (d := _strict_differences(a, b, f"{path}[{i}]"))), None)
+    return None if ours == theirs else f"{path}: {ours!r:.60} against {theirs!r:.60}"
+
+
+def test_each_json_twin_is_exactly_what_its_response_model_says(web_db):
+    """The JSON twins are written as the pages' data is, without a pass through their
+    response models: so each page must already hold every field of its model, no other, each
+    of the model's type. Checked on every kind of page, and charts of each kind."""
+    from fastapi.testclient import TestClient
+
+    from mlperf_explorer.web.app import create_app
+    from mlperf_explorer.web.routes import PAGES
+
+    client = TestClient(create_app(web_db))
+    uids = [r["uid"] for r in client.get("/leaderboard.json?model=all&scenario=all").json()["rows"][:2]]
+    training = client.get("/leaderboard.json?family=training").json()["rows"][0]["uid"]
+    one = client.get(f"/result/{uids[0]}.json").json()["result"]
+    urls = ["/overview.json", "/leaderboard.json", "/leaderboard.json?model=all&scenario=all&metric=per_watt",
+            "/leaderboard.json?family=training", "/leaderboard.json?round=v9.9&model=nothing",
+            "/charts.json", "/charts.json?kind=scatter&x=power_result&y=result&power=1",
+            "/charts.json?kind=trend&model=resnet&scenario=Offline", "/charts.json?kind=bars&family=training",
+            "/charts.json?kind=nope&x=zzz", f"/result/{uids[0]}.json", f"/result/{training}.json",
+            f"/compare.json?uid={uids[0]}&uid={uids[1]}&uid=missing",
+            f"/compare.json?system={one['system']}&system={one['system']}", "/compare.json?system=nothing",
+            f"/system/{one['submitter']}/{one['system']}.json", "/runs.json"]
+    models = {spec.path.split("{")[0].rstrip("/") + ".json": spec.model for spec in PAGES}
+    checked = set()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.json()
+        path = url.split("?")[0]
+        model = next(m for prefix, m in models.items() if path == prefix or path.startswith(prefix[:-5] + "/"))
+        difference = _strict_differences(body, model.model_validate(body).model_dump(mode="json"))
+        assert difference is None, f"{url}: {difference}"
+        checked.add(model)
+    assert len(checked) == len({spec.model for spec in PAGES})
+
+
 def test_planted_payloads_stay_text(page, server, web_db):
     with mlperf_explorer.open_store(web_db, read_only=True) as store:
         uid = store.find(where="system_name ~ 'Planted'", columns="uid").records()[0]["uid"]

@@ -225,7 +225,7 @@ def _chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top:
         points = [{"x": rnd, "y": r[metric], "uid": r["uid"], "label": label(r), "group": r[color] or ""}
                   for rnd, r in sorted(best.items(), key=lambda kv: round_key(kv[0]))]
         return {"kind": kind, "x": "round", "y": metric, "color": color, "points": _rows(points), "front": [],
-                "x_units": "", "y_units": _units(rows, metric)}
+                "mine": [], "x_units": "", "y_units": _units(rows, metric)}
     if kind == "bars":
         rows = _one_unit(f, store.find(where=f"{f.where()} and {y} is not null", columns=list(dict.fromkeys(base + [y])),
                                        constraint=f.constraint or None).records(), "result_units")
@@ -234,7 +234,7 @@ def _chart(store: Store, f: Filters, kind: str, x: str, y: str, color: str, top:
         points = [{"x": f"{label(r)} ({r['model']}{', ' + r['scenario'] if r['scenario'] else ''})", "y": r[y],
                    "uid": r["uid"], "label": r["system_name"] or r["system"], "group": r[color] or ""} for r in rows[:top]]
         return {"kind": kind, "x": "system", "y": y, "color": color, "points": _rows(points), "front": [],
-                "x_units": "", "y_units": _units(rows, y)}
+                "mine": [], "x_units": "", "y_units": _units(rows, y)}
     if not x:
         has_power = store.find(where=f"{f.where()} and power_result is not null", columns="uid", limit=1,
                                constraint=f.constraint or None)
@@ -340,7 +340,12 @@ def compare(store: Store, uids: list[str], systems: list[str] | None = None) -> 
         page = compare_results(store, uids)
         page["messages"] = [f"no result with uid {u!r}" for u in page["missing"]]
         page["systems"] = []
-    page["rows"] = [{**r, "values": [_clean(v) for v in r["values"]]} for r in page["rows"]]
+    # Every item and row with every field of its schema (a results item has no system, a
+    # systems row no field), so the JSON is this page as it is.
+    page["items"] = [{"uid": i.get("uid"), "system": i.get("system"), "submitter": i.get("submitter"), "label": i["label"]}
+                     for i in page["items"]]
+    page["rows"] = [{"field": None, "relative": None, "better": None, **r, "values": [_clean(v) for v in r["values"]]}
+                    for r in page["rows"]]
     return page
 
 
