@@ -124,15 +124,7 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
     # Only lines with a log marker matter; most lines of a training log are the framework's
     # own output, skipped here at C speed before any per-line work.
     marked = [(n, line) for n, line in enumerate(text.split("\n"), 1) if ":::ML" in line]
-    # The usual line starts with the marker: its record is what follows the last marker of
-    # the line (a trailing carriage return is JSON whitespace). Taken in one pass; the loop
-    # below sees only the other lines (prefixed by a rank, older formats, garbled).
-    mllog = [(n, line[line.rfind(":::MLLOG ") + 9:]) for n, line in marked if line.startswith(":::MLLOG ")]
-    if len(mllog) < len(marked):
-        marked = [(n, line) for n, line in marked if not line.startswith(":::MLLOG ")]
-    else:
-        marked = []
-    plain = len(mllog)
+    mllog: list[tuple[int, str]] = []
     for lineno, line in marked:
         line = line.rstrip("\r")
         at = line.find(":::ML")
@@ -179,8 +171,6 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
             log.era = log.era or "mlp05"
             log.events.append(Event(key, t * 1000.0, value, meta))
     if mllog:
-        if len(mllog) > plain:  # rank-prefixed lines among the usual ones: back in line order
-            mllog.sort(key=lambda item: item[0])
         _read_mllog(mllog, log)
         if log.unparsed_lines:
             log.problems.append(Problem(path, f"{log.unparsed_lines} MLLOG line(s) that do not parse; the official "

@@ -67,7 +67,7 @@ def _register(app: FastAPI, spec: Page, current: Callable[[], Store], render: Ca
     def as_json(request: Request) -> Any:
         # The page's data is already its JSON: every value cleaned (pages.py), every field of
         # its response model present (a test holds each page to its model). So it is written
-        # as it is; FastAPI's validation against the model cost a whole round's chart 20 ms.
+        # as it is; FastAPI's validation against the model cost a whole round's chart about 25 ms.
         # A value JSON cannot carry as it is (NaN, a date) is left to the model to convert.
         page = data(request)
         try:
