@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, samples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference_tables import checker_power
 
-from mlperf_explorer.inference.accuracy import parse_accuracy
+from mlperf_explorer.inference.accuracy import has_hash_line, lines_containing, parse_accuracy, required_text
 from mlperf_explorer.inference.compliance import combine, compliance_test, parse_verify
 from mlperf_explorer.inference.detail import parse_detail
 from mlperf_explorer.inference.official import official_result
@@ -149,6 +151,54 @@ def test_accuracy_targets_and_multi_metric_llm():
     llm = parse_accuracy(text, target, rules.accuracy_patterns, rules.accuracy_upper_limit("llama2-70b-99"))
     assert llm.metric == "ROUGE1" and llm.value == 44.4312 and llm.passed is True
     assert llm.values["TOKENS_PER_SAMPLE"] == 294.4
+
+
+def _every_pattern() -> set[str]:
+    return {p for name in ("v0.5", "v0.7", "v1.0", "v1.1", "v2.0", "v2.1", "v3.0", "v3.1", "v4.0", "v4.1", "v5.0", "v5.1", "v6.0")
+            for p in rules_for(name).accuracy_patterns.values()}
+
+
+def test_the_required_text_of_the_official_patterns():
+    assert required_text(r"^accuracy=([\d\.]+).*") == "accuracy="
+    assert required_text(r".*'rouge1':\s([\d.]+).*") == "'rouge1':"
+    assert required_text(r"^{[\"\']exact_match[\"\']\:\s*[\d\.]+,\s*[\"\']f1[\"\']\:\s*([\d\.]+)}") == "exact_match"
+    assert required_text(r"Word Error Rate\:.*, accuracy=([0-9\.]+)%") == "Word Error Rate:"
+    assert required_text(r"ab*c") == "a"  # a quantified letter is not required
+    assert required_text(r"(?:mAP=|'Total':)\s*([\d.]+)") is None  # alternatives: try every line
+    assert required_text(r"(?i)accuracy=(\d+)") is None
+    # Every pattern of every round has one but those built of alternatives.
+    assert [p for p in _every_pattern() if required_text(p) is None and "|" not in p] == []
+
+
+_PIECES = ["accuracy=", "76.1", "'rouge1': ", "44.4", "hash=", "ab1", " ", "x", "=", "%", "\n", "\r\n", "\r", "\x0b", "\x0c",
+           "\x1c", "\x85", "\u2028", "accuracy=\r"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_accuracy_lines_are_found_as_a_line_by_line_match_finds_them(text):
+    """The lines found by their required text are those every line's match would find."""
+    for needle in ("accuracy=", "'rouge1':", "hash="):
+        assert lines_containing(text, needle) == [line for line in text.splitlines() if needle in line]
+    assert has_hash_line(text) == (re.search(r"^hash=\w+\s*$", text, re.M) is not None)
+    for pattern in _every_pattern():
+        rx = re.compile(pattern)
+        expected = [m.group(1) for line in text.splitlines() if (m := rx.match(line))]
+        needle = required_text(pattern)
+        candidates = text.splitlines() if needle is None else lines_containing(text, needle)
+        found = [m.group(1) for line in candidates if (m := rx.match(line))]
+        assert found == expected, pattern
+
+
+def test_accuracy_after_a_line_per_sample():
+    """An open submitter's accuracy.txt lists every image first; the last accuracy line counts."""
+    rules = rules_for("v2.1")
+    body = "".join(f"ILSVRC2012_val_{i:08d}.JPEG, expected: 1, found 2 (accuracy=0.0)\r\n" for i in range(50_000))
+    data = (body + "accuracy=76.100%, good=38050, total=50000\r\nhash=0a1b\r\n").encode()
+    acc = parse_accuracy(data, rules.accuracy_target("resnet"), rules.accuracy_patterns)
+    assert (acc.value, acc.passed, acc.has_hash) == (76.1, True, True)
+    assert parse_accuracy(data.replace(b"\nhash=", b"\n hash="), rules.accuracy_target("resnet"),
+                          rules.accuracy_patterns).has_hash is False
 
 
 def test_accuracy_of_every_sample_passes_its_target():
