@@ -21,7 +21,11 @@ from mlperf_explorer.web.app import create_app  # noqa: E402
 
 def main() -> None:
     db = sys.argv[1] if len(sys.argv) > 1 else "/tmp/mlperf-all.duckdb"
-    client = TestClient(create_app(db))
+    with TestClient(create_app(db)) as client:  # started as `serve` starts it (its lifespan runs)
+        measure(client, db)
+
+
+def measure(client: TestClient, db: str) -> None:
     uid = client.get("/leaderboard.json?round=v4.1&model=resnet&scenario=Offline").json()["rows"][0]["uid"]
     system = client.get(f"/result/{uid}.json").json()["result"]
     pages = {

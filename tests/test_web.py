@@ -329,6 +329,21 @@ def test_responses_are_cached_only_when_ok(web_db):
     assert "/leaderboard.json?round=v4.1" in cache.entries and not any("nope" in k for k in cache.entries)
 
 
+def test_a_serving_app_keeps_what_it_started_with_out_of_the_collectors_reach(web_db):
+    """The web stack and the app live as long as the server: frozen while it serves, so a
+    full collection does not traverse them on some request; unfrozen when it stops."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from mlperf_explorer.web.app import create_app
+
+    with TestClient(create_app(web_db)) as client:  # as `serve` runs it, with its lifespan
+        assert gc.get_freeze_count() > 10_000
+        assert client.get("/leaderboard.json?round=v4.1").status_code == 200
+    assert gc.get_freeze_count() == 0
+
+
 # ---- a first screen that answers the first question ------------------------------------
 
 def _json(server: str, path: str) -> dict:

@@ -10,11 +10,13 @@ Python package (never a CDN, never copied into this repository).
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -106,6 +108,23 @@ def _register(app: FastAPI, spec: Page, current: Callable[[], Store], render: Ca
         app.add_api_route(spec.path + ".csv", as_csv, methods=["GET"], include_in_schema=False, name=f"{spec.template}-csv")
 
 
+@asynccontextmanager
+async def _long_lived_objects_frozen(app: FastAPI) -> AsyncIterator[None]:
+    """While the app serves, what exists at its start (about 70,000 objects: the web
+    stack's modules, the app, its routes and models) is moved out of the cyclic garbage
+    collector's reach (`gc.freeze`). They live as long as the server, and each full
+    collection traversed them again: 40-56 ms, landing on one request in six of the
+    every-benchmark leaderboard (p95 95 ms against a p50 of 47 ms). Frozen, a full
+    collection takes 1-6 ms. Objects are still freed by reference counting; they are
+    unfrozen when the app stops."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     """The playground as an ASGI app over the store at `db` (or an open `store`)."""
     # Each request reads the current store: a LiveStore reopens itself when an import
@@ -118,7 +137,8 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
 
     # /docs is our own page (FastAPI's loads Swagger UI from a CDN, blank offline).
     app = FastAPI(title="mlperf-explorer playground", version="1", docs_url=None, redoc_url=None,
-                  description="Every page of the playground as JSON: the same data the HTML shows.")
+                  description="Every page of the playground as JSON: the same data the HTML shows.",
+                  lifespan=_long_lived_objects_frozen)
     app.state.store = live or store
     app.add_middleware(ResponseCache, generation=lambda: live.generation if live is not None else None)
     env = Environment(loader=PackageLoader("mlperf_explorer.web", "templates"), autoescape=select_autoescape(["html"]))
