@@ -140,6 +140,16 @@ def test_detail_log_keeps_first_value_and_errors():
     assert ranked.values["result_validity"] == "VALID"
 
 
+@pytest.mark.parametrize("ending, line", [(b"", 3), (b"\n", 3), (b"\r\n \t\x0b\x0c\n\n", 3)])
+def test_a_detail_log_cut_in_a_line_says_which(ending, line):
+    whole = b':::MLLOG {"key": "result_validity", "value": "VALID", "time_ms": 1, "metadata": {}}\n'
+    cut = whole + whole + b':::MLLOG {"key": "loaded_qsl_set", "value": [1, 2'
+    problems = [(p.message, p.line) for p in parse_detail(cut + ending).problems]
+    assert problems == [("the log ends in the middle of a line (truncated)", line)]
+    assert parse_detail(whole + whole + ending).problems == []
+    assert [p.message for p in parse_detail(b" \n\t\r\n").problems] == ["empty detail log"]
+
+
 def test_accuracy_targets_and_multi_metric_llm():
     rules = rules_for("v4.1")
     ok = parse_accuracy(b"accuracy=76.000%, good=38000, total=50000\nhash=abc\n", rules.accuracy_target("resnet"), rules.accuracy_patterns)
