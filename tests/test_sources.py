@@ -15,7 +15,7 @@ from conftest import CORPUS, need, samples
 import mlperf_explorer
 from mlperf_explorer.sources import SourceError, prepare
 from mlperf_explorer.sources.archive import ArchiveError, extract_results, safe_member_path
-from mlperf_explorer.sources.detect import detect_round, normalise_round
+from mlperf_explorer.sources.detect import detect_round, find_root, normalise_round
 
 
 def rows_of(db: Path) -> dict[str, dict]:
@@ -68,6 +68,30 @@ def test_round_detection():
     assert detect_round("/nonexistent", "/data/v5.1.tar.zst") == "v5.1"
     assert detect_round("/nonexistent", "/some/mlperf/inference-v2.0-checkout") == "v2.0"
     assert detect_round("/nonexistent", "/data/results") is None
+
+
+def _touch(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("x")
+
+
+def test_the_first_result_folder_tells_tiny_from_inference(tmp_path):
+    """Both lay out DIVISION/SUBMITTER/results: the EEMBC runner's results.txt says Tiny,
+    loadgen's summary log says inference, whichever a wrapper folder hides them under."""
+    tiny = tmp_path / "tiny" / "tiny_results_v1.1"
+    _touch(tiny / "closed" / "acme" / "results" / "board" / "kws" / "performance" / "results.txt")
+    inference = tmp_path / "inference"
+    _touch(inference / "closed" / "acme" / "results" / "sut" / "README.md")  # a system folder with no result yet
+    _touch(inference / "closed" / "acme" / "results" / "sut" / "resnet50" / "Offline" / "performance" / "run_1"
+           / "mlperf_log_summary.txt")
+    _touch(inference / "open" / "other" / "results" / "sut2" / "bert-99" / "Offline" / "accuracy" / "mlperf_log_summary.txt")
+    old = tmp_path / "v05"  # v0.5's accuracy folder alone
+    _touch(old / "closed" / "acme" / "results" / "sut" / "resnet" / "SingleStream" / "accuracy" / "mlperf_log_summary.txt")
+    assert find_root(str(tmp_path / "tiny")) == (str(tiny), "tiny")
+    assert find_root(str(inference)) == (str(inference), "inference")
+    assert find_root(str(old)) == (str(old), "inference")
+    (tmp_path / "nothing").mkdir()
+    assert find_root(str(tmp_path / "nothing")) == (str(tmp_path / "nothing"), None)
 
 
 def test_round_from_readme(tmp_path):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..records import Batch, Problem, SourceError, escape_text
 from . import tables
 from .archive import ArchiveError, cleanup, extract_results, is_archive
-from .detect import DetectError, detect_family, detect_round, find_root, normalise_round
+from .detect import DetectError, detect_round, find_root, normalise_round
 from .git import GitError, changed_paths, checkout, is_git_source, redact
 
 EXTRACT_PREFIX = "mlperf-explorer-x"
@@ -141,8 +141,7 @@ def prepare(source: str, family: str | None = None, round_name: str | None = Non
 def _identify(prepared: PreparedSource, source: str, family: str | None, round_name: str | None,
               location: str) -> PreparedSource:
     """Find the results root in the tree, and which family and round it holds."""
-    root = find_root(prepared.root)
-    found = detect_family(root)
+    root, found = find_root(prepared.root)
     fam = family or found
     if fam is None:
         raise SourceError(f"{source}: not an MLPerf results tree (no DIVISION/SUBMITTER/results or SUBMITTER/results folders)")

@@ -26,21 +26,23 @@ def normalise_round(text: str) -> str:
     return f"v{int(m.group(1))}.{int(m.group(2))}"
 
 
-def find_root(path: str) -> str:
-    """The folder holding the division (inference) or submitter (training) folders.
+def find_root(path: str) -> tuple[str, str | None]:
+    """The folder holding the division (inference) or submitter (training) folders, and the
+    family `detect_family` finds there (None when no results layout appears).
 
     An archive or clone often wraps everything in one folder (`inference_results_v3.0/`);
     descend through single folders until a results layout appears.
     """
     current = path
     for _ in range(4):
-        if detect_family(current):
-            return current
+        family = detect_family(current)
+        if family:
+            return current, family
         subdirs = [e.path for e in os.scandir(current) if e.is_dir() and not e.name.startswith(".")]
         if len(subdirs) != 1:
             break
         current = subdirs[0]
-    return path
+    return path, None
 
 
 def detect_family(root: str) -> str | None:
@@ -58,7 +60,7 @@ def detect_family(root: str) -> str | None:
             if div.name in ("closed", "open", "network"):
                 for sub in os.scandir(div.path):
                     if sub.is_dir() and os.path.isdir(os.path.join(sub.path, "results")):
-                        from ..tiny.importer import looks_like_tiny
+                        from ..tiny.layout import looks_like_tiny
 
                         return "tiny" if looks_like_tiny(root) else "inference"
     found = None

@@ -17,7 +17,6 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ..records import Batch, Problem, make_uid
@@ -25,51 +24,12 @@ from ..safe_files import TreeReader, subfolders
 from ..systems import as_text, parse_system_json
 from ..units import Unit, selects
 from ..workers import parallel_map
+from .layout import RUN_KINDS, TinyResult, list_units, walk_unit
 from .results import RunText, parse_results_json, parse_results_txt
 from .rules import Benchmark, benchmark
 
 FAMILY = "tiny"
-RUN_KINDS = ("performance", "accuracy", "energy")
 PUBLIC_REPO = "https://github.com/mlcommons/tiny_results_{round}/tree/{ref}/{location}"
-MAX_DEPTH = 4  # folders between results/ and a benchmark folder's runs
-
-
-@dataclass(frozen=True)
-class TinyResult:
-    division: str
-    submitter: str
-    parts: tuple[str, ...]  # folders between results/ and the run folders
-
-    @property
-    def location(self) -> str:
-        return "/".join((self.division, self.submitter, "results", *self.parts))
-
-
-def _is_result(path: str) -> bool:
-    return any(d.lower() in RUN_KINDS for d in subfolders(path))
-
-
-def list_units(root: str) -> list[tuple[str, str, str]]:
-    """(division, submitter, first folder under results): the unit of parallel work."""
-    out = []
-    for div in subfolders(root):
-        for sub in subfolders(os.path.join(root, div)):
-            for first in subfolders(os.path.join(root, div, sub, "results")):
-                out.append((div, sub, first))
-    return out
-
-
-def walk_unit(root: str, div: str, sub: str, first: str) -> list[TinyResult]:
-    found: list[TinyResult] = []
-    stack: list[tuple[str, ...]] = [(first,)]
-    while stack:
-        parts = stack.pop()
-        path = os.path.join(root, div, sub, "results", *parts)
-        if _is_result(path):
-            found.append(TinyResult(div, sub, parts))
-        elif len(parts) < MAX_DEPTH:
-            stack.extend(parts + (d,) for d in reversed(subfolders(path)))
-    return sorted(found, key=lambda r: r.parts)
 
 
 def split(parts: tuple[str, ...]) -> tuple[str, str, Benchmark | None]:
@@ -333,22 +293,3 @@ def parse_round(root: str, round_name: str, ref: str = "main", workers: int | No
         yield Batch(records, runs, problems, systems, files)
         if progress:
             progress(done, len(tasks))
-
-
-def looks_like_tiny(root: str) -> bool:
-    """A DIVISION/SUBMITTER/results tree whose result folders hold results.txt runs."""
-    for div in subfolders(root):
-        for sub in subfolders(os.path.join(root, div)):
-            results = os.path.join(root, div, sub, "results")
-            for first in subfolders(results)[:3]:
-                stack = [os.path.join(results, first)]
-                for _ in range(MAX_DEPTH):
-                    nxt = []
-                    for p in stack:
-                        # the runner's results.txt (a harness' results.json alone is not
-                        # Tiny: inference harnesses write those too)
-                        if any(os.path.isfile(os.path.join(p, kind, "results.txt")) for kind in RUN_KINDS):
-                            return True
-                        nxt += [os.path.join(p, d) for d in subfolders(p) if d.lower() not in RUN_KINDS]
-                    stack = nxt[:50]
-    return False
