@@ -50,6 +50,15 @@ def _has_result_logs(path: str) -> bool:
         return False
 
 
+def _is(kind: Callable[[], bool]) -> bool:
+    """A DirEntry's is_dir or is_file (a link is followed, as os.path.isdir would), False
+    when it cannot be told."""
+    try:
+        return kind()
+    except OSError:
+        return False
+
+
 def _logged_benchmark(root: str, location: str, names: list[str]) -> str:
     """The benchmark a folder's first log declares (`submission_benchmark`), for folders
     that are not named after one."""
@@ -166,18 +175,20 @@ def _result_logs(root: str, bd: BenchmarkDir) -> tuple[str, list[str], list[Prob
     benchmark = benchmark_name(bd.folder)
     bench_path = os.path.join(root, *bd.location.split("/"))
     try:
-        names = sorted(os.listdir(bench_path))
+        with os.scandir(bench_path) as listing:  # names and kinds in one listing
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
         return benchmark, [], [Problem(bd.location, f"cannot list: {exc.strerror}")]
-    result_files = [n for n in names if RESULT_FILE.match(n)]
+    result_files = [e.name for e in entries if RESULT_FILE.match(e.name)]
     if not bd.folder:
         benchmark = _logged_benchmark(root, bd.location, result_files)
         if not benchmark:
             return "", [], [Problem(bd.location, "result logs outside a benchmark folder, and no log names its benchmark")]
-    for n in names:
-        if bd.folder and n != "power" and _has_result_logs(os.path.join(bench_path, n)):
+    for entry in entries:
+        n = entry.name
+        if bd.folder and n != "power" and _is(entry.is_dir) and _has_result_logs(entry.path):
             problems.append(Problem(f"{bd.location}/{n}", "result logs in a folder inside a benchmark folder: not read"))
-        if n.startswith("result") and n not in result_files and os.path.isfile(os.path.join(bench_path, n)):
+        if n.startswith("result") and n not in result_files and _is(entry.is_file):
             problems.append(Problem(f"{bd.location}/{n}", "not named result_*.txt: not counted (as the official summarizer)"))
     if not result_files:
         problems.append(Problem(f"{bd.location}/result_0.txt", "missing: no result logs in this benchmark folder"))
