@@ -112,6 +112,7 @@ def test_help_teaches():
 @pytest.mark.parametrize("args,message", [
     (["find", "--tags", "v3.0,closd"], "unknown tag 'closd'; did you mean 'closed'?"),
     (["find", "--tags", "llama2-70b"], "unknown tag 'llama2-70b'"),
+    (["find", "--tags", "v3.0,-closd"], "unknown tag 'closd'; did you mean 'closed'?"),  # rows match, a rejected tag is a typo
     (["find", "--baseline", "NoSuchSystem"], "no system 'NoSuchSystem' in the store"),
     (["status", "--round", "v9.9"], "no round 'v9.9' in the store; imported: v3.0, v4.1"),
     (["export", "-f", "csv", "-o", "{tmp}/missing_dir/sub/a.csv"], "does not exist"),

@@ -241,7 +241,7 @@ def find(
     from .catalog import with_constraints
 
     where = with_constraints(store, where, constraint)
-    check_tags(store, tags)
+    asked_tags = tags
     relation, rel_params = derived.relation(store.stored_columns, store.metrics())
     available = store.columns
     if baseline:
@@ -273,6 +273,10 @@ def find(
                 result = ResultSet(columns=list(answer.columns), rows=answer.fetchall())
         except duckdb.Error as exc:
             raise filter_error(exc) from None
+    if asked_tags and (not len(result) or parse_tags(asked_tags)[1]):
+        # Rows that match carry every wanted tag, so a typo can only hide behind an empty
+        # answer or a rejected tag: only then does the check cost a query of its own.
+        check_tags(store, asked_tags)
     if default and "family" in result.columns and len(set(result.values("family"))) <= 1:
         # The default columns show the family only when the rows mix families.
         result = result.without("family")
