@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import mlperf_explorer
 from mlperf_explorer.cli import app
 from mlperf_explorer.sources.git import GitError, check_url
+from mlperf_explorer.store import database
 
 ALIBABA_SUMMARY = "open/Alibaba/results/ACS_SINIAN_RKNN_EDGE/resnet50/SingleStream/performance/run_1/mlperf_log_summary.txt"
 NVIDIA_SYSTEM = "network/NVIDIA/systems/SUT_DGX_A100-SXM-80GBx8_CX6x8_TRT.json"
@@ -197,7 +198,13 @@ def test_an_unchanged_folder_is_confirmed_by_stat_alone(tmp_path, monkeypatch):
         assert [r.mode for r in store.update()] == ["unchanged"] and len(walks) == 1
         fix_latency(tree)
         assert store.update()[0].mode == "partial"
-        store.con.execute("DELETE FROM source_files WHERE path LIKE '%/'")  # as an older version recorded it
+        # As a version before schema 4 recorded it (rows of source_files), and before that
+        # without the folders' own entries.
+        sid = store.con.execute("SELECT source_id FROM sources").fetchone()[0]
+        rows = database.read_manifest(store.con, sid)
+        store.con.execute("DELETE FROM source_manifests")
+        store.con.executemany("INSERT INTO source_files VALUES (?, ?, ?, ?)",
+                              [(sid, path, size, mtime) for path, size, mtime in rows if not path.endswith("/")])
         walks.clear()
         assert [r.mode for r in store.update()] == ["unchanged"] and len(walks) == 1
         (tree / ALIBABA_SUMMARY).write_text((tree / ALIBABA_SUMMARY).read_text().replace("13529764", "14529764"))
@@ -222,8 +229,9 @@ def test_a_first_import_records_exactly_what_a_full_listing_records(tmp_path, mo
     (tree / "closed/Dell/audit" / some_system).symlink_to(tree / "open")  # never followed
 
     def manifest(store) -> dict:
-        rows = store.con.execute("SELECT path, size, mtime_ns FROM source_files").fetchall()
-        return {path: (size, mtime) for path, size, mtime in rows}
+        (sid,) = store.con.execute("SELECT source_id FROM sources").fetchone()
+        assert store.con.execute("SELECT count(*) FROM source_files").fetchone() == (0,)  # packed, not rows
+        return {path: (size, mtime) for path, size, mtime in database.read_manifest(store.con, sid)}
 
     expected = scan_tree(str(tree), "inference")
     assert any(p.startswith("closed/Dell/compliance/no-results-system/") for p in expected)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import zlib
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import samples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mlperf_explorer
 from mlperf_explorer.store import database
@@ -130,6 +133,74 @@ def test_a_store_from_an_older_version_opens_read_only(tmp_path, v30):
         sneaky = pa.table({"x": [1]})  # noqa: F841 - a Python variable a query could name
         with pytest.raises(duckdb.Error):
             store.con.execute("SELECT * FROM sneaky").fetchall()
+
+
+_NAMES = ["results/a b.txt", "tab\there", "new\nline", "caf\udce9.txt", "日本/語.json", "./", "x/", ""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_NAMES) | st.text(alphabet=st.characters(blacklist_characters="\0")),
+                          st.integers(-1, 2**62), st.integers(0, 2**63 - 1)), max_size=30))
+def test_a_manifest_packs_and_unpacks_as_it_was(items):
+    """Any path but NUL (which none holds), names that are not UTF-8 (as os.scandir gives
+    them, with surrogate escapes), every size and time, in order."""
+    from mlperf_explorer.store.manifests import pack, unpack
+
+    manifest = {path: (size, mtime) for path, size, mtime in items}
+    assert unpack(*pack(manifest)) == [(p, sz, t) for p, (sz, t) in manifest.items()]
+
+
+def test_a_damaged_manifest_is_an_error_and_update_lists_the_folder_again(tmp_path, v30):
+    from mlperf_explorer.store.manifests import pack, unpack
+
+    paths, sizes, mtimes = pack({"a": (1, 2), "b/": (-1, 3)})
+    with pytest.raises(ValueError, match="damaged manifest"):
+        unpack(b"not zlib", sizes, mtimes)
+    with pytest.raises(ValueError, match="damaged manifest"):
+        unpack(paths, zlib.compress(b"123"), mtimes)  # not whole int64s
+    with pytest.raises(ValueError, match="do not line up"):
+        unpack(zlib.compress(b"a"), sizes, mtimes)
+    assert unpack(*pack({})) == [] and unpack(*pack({"": (0, 0)})) == [("", 0, 0)]
+    with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:
+        store.import_source(str(v30))
+        (sid,) = store.con.execute("SELECT source_id FROM sources").fetchone()
+        assert len(database.read_manifest(store.con, sid)) > 100
+        store.con.execute("UPDATE source_manifests SET paths = 'garbage'::BLOB")
+        assert database.read_manifest(store.con, sid) == []
+        assert [r.mode for r in store.update()] == ["full"]  # listed and parsed again, then packed anew
+        assert [r.mode for r in store.update()] == ["unchanged"]
+
+
+def test_a_name_that_is_not_utf8_is_recorded_as_it_is(tmp_path, v30):
+    """Before schema 4 such a name was stored escaped, so its folder was parsed again on
+    every update; packed, it is the same name, and the folder is unchanged."""
+    import os
+
+    (v30 / "closed").joinpath(os.fsdecode(b"notes-caf\xe9.txt")).write_text("latin-1 name\n")
+    with mlperf_explorer.open_store(str(tmp_path / "s.duckdb")) as store:
+        store.import_source(str(v30))
+        (sid,) = store.con.execute("SELECT source_id FROM sources").fetchone()
+        assert "closed/notes-caf\udce9.txt" in {p for p, _, _ in database.read_manifest(store.con, sid)}
+        assert [r.mode for r in store.update()] == ["unchanged"]
+
+
+def test_a_store_before_schema_4_keeps_its_manifest_rows_until_imported_again(tmp_path, v30):
+    db = str(tmp_path / "s.duckdb")
+    with mlperf_explorer.open_store(db) as store:
+        store.import_source(str(v30))
+        (sid,) = store.con.execute("SELECT source_id FROM sources").fetchone()
+        rows = database.read_manifest(store.con, sid)
+        store.con.execute("DROP TABLE source_manifests")
+        store.con.executemany("INSERT INTO source_files VALUES (?, ?, ?, ?)", [(sid, *r) for r in rows])
+        store.con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with mlperf_explorer.open_store(db) as store:  # the table is added; the rows are read
+        assert sorted(database.read_manifest(store.con, sid)) == sorted(rows)
+        assert [r.mode for r in store.update()] == ["unchanged"]
+        store.import_source(str(v30))  # imported again: packed, and the rows are gone
+        assert store.con.execute("SELECT count(*) FROM source_files").fetchone() == (0,)
+        assert sorted(database.read_manifest(store.con, sid)) == sorted(rows)
+        assert store.remove_source(sid)
+        assert store.con.execute("SELECT count(*) FROM source_manifests").fetchone() == (0,)
 
 
 def test_values_are_fitted_to_their_column_and_written_as_given(tmp_path):

@@ -152,11 +152,10 @@ def _manifest_rows(store: Store, source_id: str) -> list[tuple[str, int, int]]:
     """What a folder source held when imported, as (path, size, mtime_ns), the tree's own
     folder first when the manifest records folders."""
     with cursor(store.con) as cur:
-        root = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ? AND path = ?",
-                           [source_id, ROOT_KEY]).fetchall()
-        rest = cur.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ? AND path <> ?",
-                           [source_id, ROOT_KEY]).fetchall()
-    return root + rest
+        rows = database.read_manifest(cur, source_id)
+    if rows and rows[0][0] != ROOT_KEY:  # recorded in another order (an older store's rows)
+        rows = [r for r in rows if r[0] == ROOT_KEY] + [r for r in rows if r[0] != ROOT_KEY]
+    return rows
 
 
 def _unchanged(row: dict[str, Any], started: float) -> ImportReport:
@@ -239,8 +238,8 @@ def _ingest(store: Store, prepared: PreparedSource, started: float, progress: Pr
             samples.extend(str(p) for p in batch.problems[: max(0, 5 - len(samples))])
         if progress:
             progress("write", writer.rows, writer.rows)
-        if listed is not None:
-            writer.manifest = listed
+        if listed is not None:  # the tree's own folder first, as `scan_tree` lists it
+            writer.manifest = {ROOT_KEY: listed[ROOT_KEY], **listed} if ROOT_KEY in listed else listed
         elif isinstance(manifest, Future):
             writer.manifest = manifest.result()
         elif isinstance(manifest, dict):

@@ -27,7 +27,6 @@ ENV_DB = "MLPERF_EXPLORER_DB"
 # Rows held before they are written: a flush costs a few milliseconds, and what a round's
 # parsed results weigh as Python objects is the main process's largest cost in memory.
 FLUSH_ROWS = 500
-MANIFEST_CHUNK = 20_000
 
 
 class Constant:
@@ -303,19 +302,7 @@ class SourceWriter:
                  s.get("content_hash"), s["imported_at"], sid, sid, s.get("files"), s.get("seconds")],
             )
             if self.manifest is not None:
-                from . import fit
-
-                con.execute("DELETE FROM source_files WHERE source_id = ?", [sid])
-                listing = list(self.manifest.items())
-                for start in range(0, len(listing), MANIFEST_CHUNK):  # a round's 84,000 paths in a few steps
-                    chunk = listing[start:start + MANIFEST_CHUNK]
-                    insert(con, "source_files", {
-                        "source_id": Constant(sid),
-                        # a path that is not UTF-8 is kept escaped (its folder re-parses on update)
-                        "path": ("VARCHAR", fit.column([p for p, _ in chunk], "VARCHAR", "path", None)[0]),
-                        "size": ("BIGINT", [st[0] for _, st in chunk]),
-                        "mtime_ns": ("BIGINT", [st[1] for _, st in chunk]),
-                    })
+                write_manifest(con, sid, self.manifest)
             # Sources whose rows this one took over now hold fewer.
             con.execute("""UPDATE sources SET results = (SELECT count(*) FROM results r WHERE r.source_id = sources.source_id)
                            WHERE source_id <> ?""", [s["source_id"]])
@@ -325,13 +312,39 @@ class SourceWriter:
             raise
 
 
+def write_manifest(con: duckdb.DuckDBPyConnection, source_id: str, manifest: dict[str, tuple[int, int]]) -> None:
+    """Record what a folder source holds ({path: (size, mtime_ns)}), packed in one row
+    (manifests.py), replacing what it held before, in either form."""
+    from .manifests import pack
+
+    con.execute("DELETE FROM source_files WHERE source_id = ?", [source_id])  # the form before schema 4
+    con.execute("DELETE FROM source_manifests WHERE source_id = ?", [source_id])
+    con.execute("INSERT INTO source_manifests VALUES (?, ?, ?, ?, ?)", [source_id, len(manifest), *pack(manifest)])
+
+
+def read_manifest(con: duckdb.DuckDBPyConnection, source_id: str) -> list[tuple[str, int, int]]:
+    """What `write_manifest` recorded, as (path, size, mtime_ns) in its order, or the rows a
+    store written before schema 4 holds; empty when neither is there or the packed value is
+    damaged (then `update` lists the folder again)."""
+    from .manifests import unpack
+
+    row = con.execute("SELECT paths, sizes, mtimes FROM source_manifests WHERE source_id = ?", [source_id]).fetchone()
+    if row is None:
+        return [tuple(r) for r in con.execute(
+            "SELECT path, size, mtime_ns FROM source_files WHERE source_id = ?", [source_id]).fetchall()]
+    try:
+        return unpack(*row)
+    except ValueError:
+        return []
+
+
 def remove_source(con: duckdb.DuckDBPyConnection, source_id: str) -> bool:
     """Atomically drop a source and everything it brought; False if there was no such source."""
     con.execute("BEGIN TRANSACTION")
     try:
         row = con.execute("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]).fetchone()
         found = row[0] if row else 0
-        for table in ("runs", "results", "warnings", "systems", "source_files", "sources"):
+        for table in ("runs", "results", "warnings", "systems", "source_files", "source_manifests", "sources"):
             con.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
         con.execute("COMMIT")
     except BaseException:

@@ -3,9 +3,10 @@ web layer and exports rely on them, so columns are only ever added, never rename
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 2: origin, sources.commit, source_files, derived, constraints, annotations;
+SCHEMA_VERSION = 4  # 2: origin, sources.commit, source_files, derived, constraints, annotations;
 # 3: the 2026 official columns (total_accelerators, weight_data_types, design_power_watts,
-# private_id), inferred_from, harness, energy_uj_per_inference (Tiny)
+# private_id), inferred_from, harness, energy_uj_per_inference (Tiny); 4: source_manifests
+# (a folder source's manifest packed in one row; source_files is read for older stores)
 
 # (name, DuckDB type). One table holds every family; columns a family does not have are NULL.
 RESULT_COLUMNS: list[tuple[str, str]] = [
@@ -122,9 +123,13 @@ DDL = [
         source_id VARCHAR PRIMARY KEY, kind VARCHAR, location VARCHAR, family VARCHAR,
         round VARCHAR, ref VARCHAR, content_hash VARCHAR, imported_at TIMESTAMP,
         results INTEGER, warnings INTEGER, files INTEGER, seconds DOUBLE)""",
-    # What a folder source held when imported, so `update` re-parses only what moved.
+    # What a folder source held when imported, so `update` re-parses only what moved: one
+    # packed value per source (store/manifests.py). Stores written before schema 4 hold it
+    # as rows of source_files, which is read until the source is imported again.
     """CREATE TABLE IF NOT EXISTS source_files (
         source_id VARCHAR, path VARCHAR, size BIGINT, mtime_ns BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS source_manifests (
+        source_id VARCHAR PRIMARY KEY, entries INTEGER, paths BLOB, sizes BLOB, mtimes BLOB)""",
 ]
 
 # What users add, which no import touches: derived metrics, saved filters, annotations.
