@@ -330,8 +330,7 @@ def read_manifest(con: duckdb.DuckDBPyConnection, source_id: str) -> list[tuple[
 
     row = con.execute("SELECT paths, sizes, mtimes FROM source_manifests WHERE source_id = ?", [source_id]).fetchone()
     if row is None:
-        return [tuple(r) for r in con.execute(
-            "SELECT path, size, mtime_ns FROM source_files WHERE source_id = ?", [source_id]).fetchall()]
+        return con.execute("SELECT path, size, mtime_ns FROM source_files WHERE source_id = ?", [source_id]).fetchall()
     try:
         return unpack(*row)
     except ValueError:

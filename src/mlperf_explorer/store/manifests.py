@@ -3,7 +3,7 @@ three values of one row per source: its paths, its sizes and its times.
 
 A round's manifest is 147,561 paths (inference v3.0, 16 MB of path text). As rows of a
 table it cost an import 0.3-0.45 s (converting, inserting, committing and checkpointing
-147,561 rows) and doubled the store's size; packed, it is about 1.2 MB, written at once,
+147,561 rows) and doubled the store's size; packed, it is 0.99 MB, written at once,
 and `update` reads it back at C speed but for the one split of the paths.
 
 Format: `paths` is the zlib-compressed UTF-8 of the paths joined by NUL (the one character
