@@ -392,3 +392,34 @@ def test_a_key_that_is_not_text_is_skipped_not_a_crash():
 
     parsed = parse_log(b':::MLLOG {"key": [1], "time_ms": 1}\n:::MLLOG {"key": {"a": 1}, "time_ms": 2.5}\n')
     assert parsed.events == [] and parsed.unparsed_lines == 0
+
+
+def test_lines_that_only_parse_when_joined_still_drop_the_run():
+    """Each MLLOG line is JSON on its own or not at all, as the official parser reads it
+    line by line. Lines that each fail alone can still read as as many objects once joined
+    with commas: two hold two objects each, two close each other's string, and two others
+    each other's brackets.
+    Decoding them as one array would count a run the summarizer drops."""
+    lines = [
+        ':::MLLOG {"time_ms": 0, "key": "run_start", "value": null, "metadata": {}}',
+        ':::MLLOG {"time_ms": 1, "key": "a"}, {"time_ms": 2, "key": "b"}',
+        ':::MLLOG {"time_ms": 2, "key": "e"}, {"time_ms": 2, "key": "f"}',
+        ':::MLLOG {"time_ms": 3, "key": "c", "note": "',
+        ':::MLLOG "}',
+        ':::MLLOG {"time_ms": 4, "key": "d", "nested": [[1',
+        ':::MLLOG 2]]}',
+        ':::MLLOG {"time_ms": 60000, "key": "run_stop", "value": null, "metadata": {"status": "success"}}',
+    ]
+    log = parse_log("\n".join(lines).encode(), "x")
+    bad = [n for n, line in enumerate(lines, 1) if not _parses_alone(line.split(":::MLLOG ", 1)[1])]
+    assert bad == [2, 3, 4, 5, 6, 7]
+    assert log.unparsed_lines == len(bad) and log.first_unparsed == bad[0]
+    facts, _ = run_facts(log, "r", None, "x")
+    assert not facts.counted and "do not parse" in facts.reason
+
+
+def _parses_alone(body: str) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False

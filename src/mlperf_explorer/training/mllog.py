@@ -6,11 +6,12 @@ Three line formats, all read as latin-1 (logs hold submitters' bytes):
     :::MLL 1560402084.655 run_stop: {"value": null, "metadata": {"status": "success"}}      (v0.6, seconds)
     :::MLPv0.5.0 resnet 1541671385.130687952 (in_memory_eval.py:270) run_stop: {"success": "true"}
 
-MLLOG lines may carry a rank prefix (` 0: :::MLLOG ...`). Every MLLOG line is decoded, in one
-batch per log (a line-by-line pass only finds the bad lines when the batch fails): the
-official summarizer drops a run whose log has a single line that does not parse
-(`mlperf_logging/compliance_checker/mlp_parser`: the text after the last `:::MLLOG ` must be
-JSON with a numeric `time_ms`), so the count of such lines decides whether a run counts.
+MLLOG lines may carry a rank prefix (` 0: :::MLLOG ...`). Every MLLOG line is decoded, each
+on its own but in one C-level pass per log (a pass with line numbers only finds the bad
+lines when that one fails): the official summarizer drops a run whose log has a single
+line that does not parse (`mlperf_logging/compliance_checker/mlp_parser`: the text after
+the last `:::MLLOG ` must be JSON with a numeric `time_ms`), so the count of such lines
+decides whether a run counts.
 Times are returned in milliseconds whatever the era.
 """
 
@@ -198,23 +199,23 @@ def _one_record_per_line(text: str) -> list[str] | None:
 
 
 def _decode_all(bodies: list[str]) -> list[Any] | None:
-    """Every line's JSON in one call (C speed), or None when some line is not JSON. orjson,
-    where installed, is tried first; it refuses a few things json accepts (NaN, integers past
-    64 bits), and then json decides, so what counts as a parsed line is always json's (and
-    the official parser's) answer."""
-    joined = "[" + ",".join(bodies) + "]"
-    records: Any = None
+    """Every line's JSON, each line decoded on its own at C speed (`map` over the decoder),
+    or None when some line is not JSON. Not one array of the lines joined with commas, which
+    is no faster (1.76-1.80 s against 1.81-1.86 s for v3.0's 1.49 million records): lines
+    that are not JSON alone can read as as many objects joined (one holding two objects, two
+    that close each other's string or brackets), and the official parser reads each line
+    alone. orjson, where installed, is tried first; it refuses a few things json accepts
+    (NaN, integers past 64 bits), and then json decides, so what counts as a parsed line is
+    always json's (and the official parser's) answer."""
     if _orjson is not None:
         try:
-            records = _orjson.loads(joined)
+            return list(map(_orjson.loads, bodies))
         except (ValueError, RecursionError):
-            records = None
-    if records is None:
-        try:
-            records = json.loads(joined)
-        except (ValueError, RecursionError):
-            return None
-    return records if isinstance(records, list) and len(records) == len(bodies) else None
+            pass
+    try:
+        return list(map(json.loads, bodies))
+    except (ValueError, RecursionError):
+        return None
 
 
 def _all_timed_in_ms(records: list[Any]) -> bool:
