@@ -8,11 +8,15 @@ import json
 import re
 import shutil
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from conftest import REFERENCE, need, samples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mlperf_explorer
+from mlperf_explorer.training import mllog
 from mlperf_explorer.training.mllog import parse_log
 from mlperf_explorer.training.rules import TrainingRules
 from mlperf_explorer.training.scoring import RunFacts, olympic_score, run_facts
@@ -423,3 +427,35 @@ def _parses_alone(body: str) -> bool:
         return isinstance(json.loads(body), dict)
     except ValueError:
         return False
+
+
+_RECORDS = [
+    '{"key": "run_start", "time_ms": 1}', '{"key": "run_stop", "time_ms": 5, "metadata": {"status": "success"}}',
+    '{"key": "tracked_stats", "time_ms": 2, "value": {"throughput": 3}}',
+    '{"key": "eval_accuracy", "value": ":::MLL 1.0 run_stop: {}", "time_ms": 3}',
+    '{"key": "global_batch_size", "value": ":::MLLOG", "time_ms": 4}',
+]
+# Pieces of a line: whole MLLOG records most often, and what may surround or break them.
+_PIECES = [f":::MLLOG {r}" for r in _RECORDS] * 3 + [
+    ":::MLLOG ", " 0: ", "noise ", ":", "::", "{", "}", "\r", ':::MLL 2.0 run_stop: {"value": null}',
+    ":::MLPv0.5.0 resnet 1.0 (x.py:1) run_start", ':::MLLOG {"key": "run_start", "time_ms": "7"}',
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3).map("".join), max_size=8).map("\n".join))
+def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
+    """A log read whole (one split on the marker, each record decoded on its own) gives what
+    the same log read line by line gives (the whole reading switched off). Another era's
+    marker is looked for only outside the records, so records that quote one are among the
+    logs, as are two markers on a line, prefixes, carriage returns and broken records."""
+    data = text.encode()
+    fast = parse_log(data, "x")
+    with patch.object(mllog, "_one_record_per_line", lambda text: None):
+        slow = parse_log(data, "x")
+
+    def facts(log):
+        return ([(e.key, e.time_ms, e.value, e.metadata) for e in log.events], log.era, log.unparsed_lines,
+                log.first_unparsed, log.seconds_lines, [(p.message, p.line) for p in log.problems])
+
+    assert facts(fast) == facts(slow)

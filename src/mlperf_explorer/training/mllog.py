@@ -184,18 +184,27 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
 
 
 def _one_record_per_line(text: str) -> list[str] | None:
-    """The record of each MLLOG line, in order, when every marker in the log is ":::MLLOG "
-    and no line holds two; else None. A record is what follows the marker to the end of its
-    line (a trailing carriage return is JSON whitespace); what precedes the marker (a rank,
-    a launcher's prefix) is ignored, as the official parser ignores it. One split on the
-    marker and a partition of each piece, all at C speed: faster than splitting the lines."""
+    """The record of each MLLOG line, in order, when every marker outside the records is
+    ":::MLLOG " and no line holds two; else None. A record is what follows the marker to the
+    end of its line (a trailing carriage return is JSON whitespace); what precedes the marker
+    (a rank, a launcher's prefix) is ignored, as the official parser ignores it. One split on
+    the marker and a partition of each piece, all at C speed: faster than splitting the lines.
+
+    Another era's marker (":::MLL ", ":::MLPv0.5.0") is looked for only outside the records:
+    in the text before the first marker and after each record's line. Inside a record, after
+    its line's ":::MLLOG ", such text is part of the record for the line-by-line reading too.
+    Searching the whole text instead cost as much as the split (0.15 s of v5.1's 373 MB)."""
     pieces = text.split(":::MLLOG ")
-    del pieces[0]  # the text before the first marker
-    if not pieces or len(pieces) != text.count(":::ML"):  # another era's marker, or a garbled one
+    head = pieces[0]
+    del pieces[0]
+    if not pieces or ":::ML" in head:
         return None
-    if not all(map(str.__contains__, pieces[:-1], repeat("\n", len(pieces) - 1))):
+    parts = list(map(str.partition, pieces, repeat("\n", len(pieces))))
+    if not all([newline for _, newline, _ in parts][:-1]):
         return None  # a piece that ends at the next marker: two markers on one line
-    return [record for record, _, _ in map(str.partition, pieces, repeat("\n", len(pieces)))]
+    if ":::ML" in "".join([after for _, _, after in parts]):
+        return None  # another era's marker, or a garbled one
+    return [record for record, _, _ in parts]
 
 
 def _decode_all(bodies: list[str]) -> list[Any] | None:
