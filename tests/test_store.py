@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import zlib
 from pathlib import Path
@@ -139,11 +140,14 @@ _NAMES = ["results/a b.txt", "tab\there", "new\nline", "caf\udce9.txt", "日本/
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(_NAMES) | st.text(alphabet=st.characters(blacklist_characters="\0")),
+@given(st.lists(st.tuples(st.sampled_from(_NAMES)
+                          | st.text(alphabet=st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)))
+                          | st.binary().filter(lambda name: b"\0" not in name).map(os.fsdecode),
                           st.integers(-1, 2**62), st.integers(0, 2**63 - 1)), max_size=30))
 def test_a_manifest_packs_and_unpacks_as_it_was(items):
-    """Any path but NUL (which none holds), names that are not UTF-8 (as os.scandir gives
-    them, with surrogate escapes), every size and time, in order."""
+    """Any path but NUL (which none holds), names that are not UTF-8 as os.scandir gives
+    them (any bytes, their undecodable ones as surrogate escapes; never another surrogate),
+    every size and time, in order."""
     from mlperf_explorer.store.manifests import pack, unpack
 
     manifest = {path: (size, mtime) for path, size, mtime in items}
@@ -284,3 +288,4 @@ def test_a_read_only_store_remembers_the_picker_values_and_a_writer_sees_its_cha
         assert again["round"] == ["v3.0"] and again is not first
         assert facets.distinct_values(store, "training")["round"] == []
     assert queried == ["inference", "inference", "inference", "training"]
+
