@@ -289,3 +289,19 @@ def test_a_read_only_store_remembers_the_picker_values_and_a_writer_sees_its_cha
         assert facets.distinct_values(store, "training")["round"] == []
     assert queried == ["inference", "inference", "inference", "training"]
 
+
+def test_an_import_commits_into_the_file_and_leaves_small_writes_to_the_log(tmp_path, v30):
+    """An import's commit goes straight into the database file: no write-ahead log is left
+    for closing the store to copy in again. The checkpoint threshold is the user's again
+    afterwards, so a small write still goes to the log."""
+    db = tmp_path / "s.duckdb"
+    wal = tmp_path / "s.duckdb.wal"
+    with mlperf_explorer.open_store(str(db)) as store:
+        store.con.execute("SET checkpoint_threshold = '20 MiB'")
+        report = store.import_source(str(v30))
+        assert report.results > 0
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert store.con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0] == "20.0 MiB"
+        store.con.execute("UPDATE sources SET files = files + 1")
+        assert wal.exists() and wal.stat().st_size > 0
+    assert snapshot(db)["sources"][0][2] == report.results

@@ -306,10 +306,28 @@ class SourceWriter:
             # Sources whose rows this one took over now hold fewer.
             con.execute("""UPDATE sources SET results = (SELECT count(*) FROM results r WHERE r.source_id = sources.source_id)
                            WHERE source_id <> ?""", [s["source_id"]])
-            con.execute("COMMIT")
+            commit_into_file(con)
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+
+def commit_into_file(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMIT the open transaction straight into the database file, not through DuckDB's
+    write-ahead log. Below the checkpoint threshold (16 MiB) a commit is written to the log,
+    and closing the store copies it into the file a second time: importing inference v5.1
+    (1,449 results), commit and close took 0.08-0.16 s that way, 0.04-0.11 s straight (eight
+    imports each, alternating), of a 0.6 s import. The threshold is lowered for this commit
+    alone and put back, so small writes (an annotation) still go to the log. DuckDB
+    checkpoints only when no other transaction is open; then this commit goes to the log as
+    before. A larger import (v3.0) passed the threshold already."""
+    row = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    con.execute("SET checkpoint_threshold = '0KB'")
+    try:
+        con.execute("COMMIT")
+    finally:
+        if row is not None:
+            con.execute("SET checkpoint_threshold = ?", [row[0]])
 
 
 def write_manifest(con: duckdb.DuckDBPyConnection, source_id: str, manifest: dict[str, tuple[int, int]]) -> None:
