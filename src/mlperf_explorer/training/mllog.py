@@ -210,10 +210,10 @@ def _one_record_per_line(text: str) -> list[str] | None:
 def _decode_all(bodies: list[str]) -> list[Any] | None:
     """Every line's JSON, each line decoded on its own at C speed (`map` over the decoder),
     or None when some line is not JSON. Not one array of the lines joined with commas, which
-    is no faster (1.76-1.80 s against 1.81-1.86 s for v3.0's 1.49 million records): lines
-    that are not JSON alone can read as as many objects joined (one holding two objects, two
-    that close each other's string or brackets), and the official parser reads each line
-    alone. orjson, where installed, is tried first; it refuses a few things json accepts
+    was a few percent faster (1.73-1.80 s against 1.81-1.86 s for v3.0's 1.49 million
+    records, one core) but wrong: lines that are not JSON alone can read as as many objects
+    joined (one holding two objects, two that close each other's string or brackets), and
+    the official parser reads each line alone. orjson, where installed, is tried first; it refuses a few things json accepts
     (NaN, integers past 64 bits), and then json decides, so what counts as a parsed line is
     always json's (and the official parser's) answer."""
     if _orjson is not None:
