@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from unittest.mock import patch
 
 import pytest
 from conftest import REFERENCE, need, samples
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import mlperf_explorer
@@ -439,11 +441,14 @@ _RECORDS = [
 _PIECES = [f":::MLLOG {r}" for r in _RECORDS] * 3 + [
     ":::MLLOG ", " 0: ", "noise ", ":", "::", "{", "}", "\r", ':::MLL 2.0 run_stop: {"value": null}',
     ":::MLPv0.5.0 resnet 1.0 (x.py:1) run_start", ':::MLLOG {"key": "run_start", "time_ms": "7"}',
+    ':::MLLOG {"key": "run_start",\r"time_ms": 6}', "\xa0", ":::MLLOG", '\r:::MLL 2.0 run_stop: {"value": null}',
 ]
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3).map("".join), max_size=8).map("\n".join))
+@example(':::MLLOG {"key": "run_start", "time_ms": 1}\r:::MLL 2.0 run_stop: {"value": null}')  # a return, then a marker
+@example(':::MLLOG {"key": "run_start",\r"time_ms": 6}\r\n:::MLLOG {"key": "run_stop", "time_ms": 7}\r\n')
 def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
     """A log read whole (one split on the marker, each record decoded on its own) gives what
     the same log read line by line gives (the whole reading switched off). Another era's
@@ -459,3 +464,46 @@ def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
                 log.first_unparsed, log.seconds_lines, [(p.message, p.line) for p in log.problems])
 
     assert facts(fast) == facts(slow)
+
+
+_OFFICIAL_PIECES = [f":::MLLOG {r}" for r in (
+    '{"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}',
+    '{"key": "run_stop", "time_ms": 5, "value": null, "metadata": {"status": "success"}}',
+    '{"key": "tracked_stats", "time_ms": 2.5, "value": {"throughput": 3}, "metadata": {"step": 1}}',
+    '{"key": "eval_accuracy", "time_ms": 3, "value": 0.7, "metadata": {"note": ":::MLL 1.0 x"}}',
+    '{"key": "global_batch_size", "time_ms": 4, "value": 8, "metadata": {}}',
+)] * 3 + [
+    ":::MLLOG ", ":::MLLOG", ":::MLLOG{", " 0: ", "noise ", ":", "{", "}", "\r", "\r\n", "\xa0", "\x0c", " ", "\t",
+    '{"key": "run_start", "time_ms": "7", "value": null, "metadata": {}}',
+    ':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}',
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.lists(st.lists(st.sampled_from(_OFFICIAL_PIECES), min_size=1, max_size=3).map("".join), max_size=8)
+       .map("\n".join))
+@example(':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}\r\n')  # a record cut by a return
+@example(':::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}\xa0\n:::MLLOG\n:::MLLOG{}')
+def test_mllog_lines_read_as_the_official_parser_reads_them(text):
+    """Our reading of an MLLOG log against mlperf_logging's own parser (every MLLOG ruleset,
+    0.7.0 to 6.1.0, reads lines the same way) on generated logs: the same lines fail, and the
+    same records of the keys we keep are read, in order. Its rules, in its code: lines as
+    Python's text mode splits them (a carriage return alone ends one), the text after the
+    last ":::MLLOG " (a line without that token is not a log line), stripped of trailing
+    whitespace (a no-break space too), then json.loads and float(time_ms). Logs on which
+    the official parser raises (a record without value or metadata) have no answer to
+    compare with; other eras' markers are left out, since it reads one era per ruleset."""
+    from mlperf_logging.compliance_checker.mlp_parser import parse_file
+
+    data = text.encode("latin-1")
+    with tempfile.TemporaryDirectory() as tmp:
+        log_file = os.path.join(tmp, "result_0.txt")
+        with open(log_file, "wb") as f:
+            f.write(data)
+        try:
+            loglines, failed = parse_file(log_file, "5.0.0")
+        except (KeyError, TypeError):
+            assume(False)
+    ours = parse_log(data, "x")
+    assert [(e.key, e.time_ms) for e in ours.events] == [(ll.key, ll.timestamp) for ll in loglines if ll.key in mllog.KEYS]
+    assert ours.unparsed_lines == len(failed)

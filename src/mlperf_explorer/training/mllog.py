@@ -9,9 +9,11 @@ Three line formats, all read as latin-1 (logs hold submitters' bytes):
 MLLOG lines may carry a rank prefix (` 0: :::MLLOG ...`). Every MLLOG line is decoded, each
 on its own but in one C-level pass per log (a pass with line numbers only finds the bad
 lines when that one fails): the official summarizer drops a run whose log has a single
-line that does not parse (`mlperf_logging/compliance_checker/mlp_parser`: the text after
-the last `:::MLLOG ` must be JSON with a numeric `time_ms`), so the count of such lines
-decides whether a run counts.
+line that does not parse (`mlperf_logging/compliance_checker/mlp_parser`: in each line, as
+Python's text mode splits them, so that a carriage return alone ends one, the text after
+the last `:::MLLOG `, stripped of trailing whitespace, must be JSON with a numeric
+`time_ms`), so the count of such lines decides whether a run counts. A test holds our
+reading to that parser's on generated logs.
 Times are returned in milliseconds whatever the era.
 """
 
@@ -125,13 +127,20 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
     # Only lines with a log marker matter; most lines of a training log are the framework's
     # own output, skipped here at C speed before any per-line work.
     marked = [(n, line) for n, line in enumerate(text.split("\n"), 1) if ":::ML" in line]
+    if "\r" in text:
+        # The official parser reads a log in Python's text mode, where a carriage return ends
+        # a line too (progress bars write them): each part is a line of its own, numbered as
+        # grep and most editors number the line that holds it.
+        marked = [(n, part) for n, line in marked for part in line.split("\r") if ":::ML" in part]
     mllog: list[tuple[int, str]] = []
     for lineno, line in marked:
-        line = line.rstrip("\r")
         at = line.find(":::ML")
         if line.startswith(":::MLLOG", at):
+            # The official parser reads the text after the last ":::MLLOG " (with its space;
+            # a line without one is not a log line to it), stripped of trailing whitespace.
             token = line.rfind(":::MLLOG ")
-            mllog.append((lineno, line[token + 9:] if token >= 0 else line[at + 8:]))
+            if token >= 0:
+                mllog.append((lineno, line[token + 9:].rstrip()))
         elif line.startswith(":::MLL ", at) or line.startswith(":::MLL\t", at):
             m = _MLL.match(line[at:])
             if not m:
@@ -190,6 +199,11 @@ def _one_record_per_line(text: str) -> list[str] | None:
     (a rank, a launcher's prefix) is ignored, as the official parser ignores it. One split on
     the marker and a partition of each piece, all at C speed: faster than splitting the lines.
 
+    A carriage return ends a line for the official parser (Python's text mode), so it ends
+    a record too: in a CRLF log, before the newline; anywhere else (a progress bar's return),
+    the rest of that line is a line without the marker, which it ignores, unless it holds
+    another marker (then the log is read line by line).
+
     Another era's marker (":::MLL ", ":::MLPv0.5.0") is looked for only outside the records:
     in the text before the first marker and after each record's line. Inside a record, after
     its line's ":::MLLOG ", such text is part of the record for the line-by-line reading too.
@@ -204,7 +218,13 @@ def _one_record_per_line(text: str) -> list[str] | None:
         return None  # a piece that ends at the next marker: two markers on one line
     if ":::ML" in "".join([after for _, _, after in parts]):
         return None  # another era's marker, or a garbled one
-    return [record for record, _, _ in parts]
+    records = [record for record, _, _ in parts]
+    if "\r" in text:  # a carriage return ends the line, and the record, for the official parser
+        cut = list(map(str.partition, records, repeat("\r", len(records))))
+        if ":::ML" in "".join([rest for _, _, rest in cut]):
+            return None  # the rest of the line holds another marker
+        records = [record for record, _, _ in cut]
+    return records
 
 
 def _decode_all(bodies: list[str]) -> list[Any] | None:
