@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -476,6 +477,9 @@ _OFFICIAL_PIECES = [f":::MLLOG {r}" for r in (
     ":::MLLOG ", ":::MLLOG", ":::MLLOG{", " 0: ", "noise ", ":", "{", "}", "\r", "\r\n", "\xa0", "\x0c", " ", "\t",
     '{"key": "run_start", "time_ms": "7", "value": null, "metadata": {}}',
     ':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}',
+    ':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}',
+    ':::MLLOG {"key": "run_stop", "time_ms": 1e999, "value": null, "metadata": {}}',
+    ':::MLLOG {"key": "block_start", "time_ms": "nan", "value": null, "metadata": {}}',
 ]
 
 
@@ -484,15 +488,18 @@ _OFFICIAL_PIECES = [f":::MLLOG {r}" for r in (
        .map("\n".join))
 @example(':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}\r\n')  # a record cut by a return
 @example(':::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}\xa0\n:::MLLOG\n:::MLLOG{}')
+@example(':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}')
 def test_mllog_lines_read_as_the_official_parser_reads_them(text):
     """Our reading of an MLLOG log against mlperf_logging's own parser (every MLLOG ruleset,
     0.7.0 to 6.1.0, reads lines the same way) on generated logs: the same lines fail, and the
     same records of the keys we keep are read, in order. Its rules, in its code: lines as
     Python's text mode splits them (a carriage return alone ends one), the text after the
     last ":::MLLOG " (a line without that token is not a log line), stripped of trailing
-    whitespace (a no-break space too), then json.loads and float(time_ms). Logs on which
-    the official parser raises (a record without value or metadata) have no answer to
-    compare with; other eras' markers are left out, since it reads one era per ruleset."""
+    whitespace (a no-break space too), then json.loads and float(time_ms), which takes NaN
+    and infinity too: such a line parses (the run still counts), but we keep no event with
+    no usable time. Logs on which the official parser raises (a record without value or
+    metadata) have no answer to compare with; other eras' markers are left out, since it
+    reads one era per ruleset."""
     from mlperf_logging.compliance_checker.mlp_parser import parse_file
 
     data = text.encode("latin-1")
@@ -505,5 +512,25 @@ def test_mllog_lines_read_as_the_official_parser_reads_them(text):
         except (KeyError, TypeError):
             assume(False)
     ours = parse_log(data, "x")
-    assert [(e.key, e.time_ms) for e in ours.events] == [(ll.key, ll.timestamp) for ll in loglines if ll.key in mllog.KEYS]
+    timed = [(ll.key, ll.timestamp) for ll in loglines if ll.key in mllog.KEYS and math.isfinite(ll.timestamp)]
+    assert [(e.key, e.time_ms) for e in ours.events] == timed
     assert ours.unparsed_lines == len(failed)
+    assert ours.untimed_lines == sum(1 for ll in loglines if not math.isfinite(ll.timestamp))
+
+
+def test_a_line_timed_nan_parses_and_its_run_still_counts():
+    """mlperf-logging's parser reads a time of NaN or infinity with float(), so such a line
+    parses and the summarizer counts the run (its compliance checker passes it too). The run
+    counts here as well, with a warning, and the line gives no event."""
+    lines = [
+        ':::MLLOG {"time_ms": 0, "key": "run_start", "value": null, "metadata": {}}',
+        ':::MLLOG {"time_ms": NaN, "key": "tracked_stats", "value": {"throughput": 5.0}, "metadata": {}}',
+        ':::MLLOG {"time_ms": "inf", "key": "block_start", "value": null, "metadata": {}}',
+        ':::MLLOG {"time_ms": 60000, "key": "run_stop", "value": null, "metadata": {"status": "success"}}',
+    ]
+    log = parse_log("\n".join(lines).encode(), "x")
+    assert log.unparsed_lines == 0 and log.untimed_lines == 2
+    assert [e.key for e in log.events] == ["run_start", "run_stop"]
+    assert any("NaN or infinity" in p.message for p in log.problems)
+    facts, _ = run_facts(log, "r", None, "x")
+    assert facts.counted and facts.minutes == 1.0

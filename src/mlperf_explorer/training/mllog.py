@@ -75,6 +75,9 @@ class RunLog:
     # whole log on one, and the summarizer then drops the run.
     unparsed_lines: int = 0
     first_unparsed: int | None = None
+    # MLLOG lines timed NaN or infinity: they parse for the official parser (float() takes
+    # them), so they do not drop the run; they carry no time to use, so they give no event.
+    untimed_lines: int = 0
 
     def first(self, key: str) -> Event | None:
         return next((e for e in self.events if e.key == key), None)
@@ -185,6 +188,9 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
         if log.unparsed_lines:
             log.problems.append(Problem(path, f"{log.unparsed_lines} MLLOG line(s) that do not parse; the official "
                                         "summarizer drops such a run", log.first_unparsed))
+        if log.untimed_lines:
+            log.problems.append(Problem(path, f"{log.untimed_lines} MLLOG line(s) timed NaN or infinity: they parse, "
+                                        "as for the official parser, but their events are not used"))
     if bad:
         log.problems.append(Problem(path, f"{bad} garbled log line(s) skipped", first_bad))
     if log.era is None:
@@ -306,11 +312,10 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
             log.unparsed_lines += 1
             log.first_unparsed = log.first_unparsed or lineno
             continue
-        if t != t or t in (float("inf"), float("-inf")):
-            log.unparsed_lines += 1
-            log.first_unparsed = log.first_unparsed or lineno
-            continue
         log.era = log.era or "mllog"
+        if not math.isfinite(t):
+            log.untimed_lines += 1
+            continue
         if not isinstance(key, str) or key not in KEYS:
             continue
         meta = rec.get("metadata")
