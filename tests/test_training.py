@@ -475,7 +475,7 @@ _OFFICIAL_PIECES = [f":::MLLOG {r}" for r in (
     '{"key": "global_batch_size", "time_ms": 4, "value": 8, "metadata": {}}',
 )] * 3 + [
     ":::MLLOG ", ":::MLLOG", ":::MLLOG{", " 0: ", "noise ", ":", "{", "}", "\r", "\r\n", "\xa0", "\x0c", " ", "\t",
-    '{"key": "run_start", "time_ms": "7", "value": null, "metadata": {}}',
+    ":::MLX ", '{"key": "run_start", "time_ms": "7", "value": null, "metadata": {}}',
     ':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}',
     ':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}',
     ':::MLLOG {"key": "run_stop", "time_ms": 1e999, "value": null, "metadata": {}}',
@@ -489,6 +489,7 @@ _OFFICIAL_PIECES = [f":::MLLOG {r}" for r in (
 @example(':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}\r\n')  # a record cut by a return
 @example(':::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}\xa0\n:::MLLOG\n:::MLLOG{}')
 @example(':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}')
+@example(':::MLX :::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}')  # any text before it
 def test_mllog_lines_read_as_the_official_parser_reads_them(text):
     """Our reading of an MLLOG log against mlperf_logging's own parser (every MLLOG ruleset,
     0.7.0 to 6.1.0, reads lines the same way) on generated logs: the same lines fail, and the

@@ -137,14 +137,15 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
         marked = [(n, part) for n, line in marked for part in line.split("\r") if ":::ML" in part]
     mllog: list[tuple[int, str]] = []
     for lineno, line in marked:
+        # The official parser reads the text after the last ":::MLLOG " of any line that has
+        # one (with its space: a line without one is not a log line to it), stripped of
+        # trailing whitespace, whatever precedes it.
+        token = line.rfind(":::MLLOG ")
+        if token >= 0:
+            mllog.append((lineno, line[token + 9:].rstrip()))
+            continue
         at = line.find(":::ML")
-        if line.startswith(":::MLLOG", at):
-            # The official parser reads the text after the last ":::MLLOG " (with its space;
-            # a line without one is not a log line to it), stripped of trailing whitespace.
-            token = line.rfind(":::MLLOG ")
-            if token >= 0:
-                mllog.append((lineno, line[token + 9:].rstrip()))
-        elif line.startswith(":::MLL ", at) or line.startswith(":::MLL\t", at):
+        if line.startswith(":::MLL ", at) or line.startswith(":::MLL\t", at):
             m = _MLL.match(line[at:])
             if not m:
                 bad += 1
