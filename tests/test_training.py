@@ -433,21 +433,35 @@ def _parses_alone(body: str) -> bool:
 
 
 _RECORDS = [
-    '{"key": "run_start", "time_ms": 1}', '{"key": "run_stop", "time_ms": 5, "metadata": {"status": "success"}}',
-    '{"key": "tracked_stats", "time_ms": 2, "value": {"throughput": 3}}',
-    '{"key": "eval_accuracy", "value": ":::MLL 1.0 run_stop: {}", "time_ms": 3}',
-    '{"key": "global_batch_size", "value": ":::MLLOG", "time_ms": 4}',
+    '{"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}',
+    '{"key": "run_stop", "time_ms": 5, "value": null, "metadata": {"status": "success"}}',
+    '{"key": "tracked_stats", "time_ms": 2.5, "value": {"throughput": 3}, "metadata": {"step": 1}}',
+    '{"key": "eval_accuracy", "time_ms": 3, "value": ":::MLL 1.0 run_stop: {}", "metadata": {"note": ":::MLL 1.0 x"}}',
+    '{"key": "global_batch_size", "time_ms": 4, "value": ":::MLLOG", "metadata": {}}',
 ]
-# Pieces of a line: whole MLLOG records most often, and what may surround or break them.
-_PIECES = [f":::MLLOG {r}" for r in _RECORDS] * 3 + [
-    ":::MLLOG ", " 0: ", "noise ", ":", "::", "{", "}", "\r", ':::MLL 2.0 run_stop: {"value": null}',
-    ":::MLPv0.5.0 resnet 1.0 (x.py:1) run_start", ':::MLLOG {"key": "run_start", "time_ms": "7"}',
-    ':::MLLOG {"key": "run_start",\r"time_ms": 6}', "\xa0", ":::MLLOG", '\r:::MLL 2.0 run_stop: {"value": null}',
+# Pieces of an MLLOG line: whole records most often, and what may surround or break them
+# (markers without their space, prefixes, whitespace, returns, records cut or timed oddly).
+_MLLOG_PIECES = [f":::MLLOG {r}" for r in _RECORDS] * 3 + [
+    ":::MLLOG ", ":::MLLOG", ":::MLLOG{", ":::MLX ", " 0: ", "noise ", ":", "::", "{", "}",
+    "\r", "\r\n", "\xa0", "\x0c", " ", "\t",
+    ':::MLLOG {"key": "run_start", "time_ms": "7", "value": null, "metadata": {}}',
+    ':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}',
+    ':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}',
+    ':::MLLOG {"key": "run_stop", "time_ms": 1e999, "value": null, "metadata": {}}',
+    ':::MLLOG {"key": "block_start", "time_ms": "nan", "value": null, "metadata": {}}',
 ]
+# Other eras' lines, which our one reading of every era reads too.
+_ERA_PIECES = [':::MLL 2.0 run_stop: {"value": null}', '\r:::MLL 2.0 run_stop: {"value": null}',
+               ":::MLPv0.5.0 resnet 1.0 (x.py:1) run_start"]
+
+
+def _logs(pieces: list[str]) -> st.SearchStrategy[str]:
+    """Logs of up to eight lines, each of one to three pieces."""
+    return st.lists(st.lists(st.sampled_from(pieces), min_size=1, max_size=3).map("".join), max_size=8).map("\n".join)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3).map("".join), max_size=8).map("\n".join))
+@given(_logs(_MLLOG_PIECES + _ERA_PIECES))
 @example(':::MLLOG {"key": "run_start", "time_ms": 1}\r:::MLL 2.0 run_stop: {"value": null}')  # a return, then a marker
 @example(':::MLLOG {"key": "run_start",\r"time_ms": 6}\r\n:::MLLOG {"key": "run_stop", "time_ms": 7}\r\n')
 def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
@@ -467,25 +481,8 @@ def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
     assert facts(fast) == facts(slow)
 
 
-_OFFICIAL_PIECES = [f":::MLLOG {r}" for r in (
-    '{"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}',
-    '{"key": "run_stop", "time_ms": 5, "value": null, "metadata": {"status": "success"}}',
-    '{"key": "tracked_stats", "time_ms": 2.5, "value": {"throughput": 3}, "metadata": {"step": 1}}',
-    '{"key": "eval_accuracy", "time_ms": 3, "value": 0.7, "metadata": {"note": ":::MLL 1.0 x"}}',
-    '{"key": "global_batch_size", "time_ms": 4, "value": 8, "metadata": {}}',
-)] * 3 + [
-    ":::MLLOG ", ":::MLLOG", ":::MLLOG{", " 0: ", "noise ", ":", "{", "}", "\r", "\r\n", "\xa0", "\x0c", " ", "\t",
-    ":::MLX ", '{"key": "run_start", "time_ms": "7", "value": null, "metadata": {}}',
-    ':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}',
-    ':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}',
-    ':::MLLOG {"key": "run_stop", "time_ms": 1e999, "value": null, "metadata": {}}',
-    ':::MLLOG {"key": "block_start", "time_ms": "nan", "value": null, "metadata": {}}',
-]
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(st.lists(st.lists(st.sampled_from(_OFFICIAL_PIECES), min_size=1, max_size=3).map("".join), max_size=8)
-       .map("\n".join))
+@given(_logs(_MLLOG_PIECES))
 @example(':::MLLOG {"key": "run_start",\r"time_ms": 6, "value": null, "metadata": {}}\r\n')  # a record cut by a return
 @example(':::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}\xa0\n:::MLLOG\n:::MLLOG{}')
 @example(':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}')
