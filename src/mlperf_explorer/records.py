@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,13 +125,22 @@ def decode_text(data: bytes) -> str:
     return decode_checked(data, "")[0]
 
 
+def fits_float(value: int) -> bool:
+    """Can this integer be a float? JSON and text allow any number of digits; every number we
+    store or compute with is a float, and float() of a larger one raises OverflowError."""
+    return -sys.float_info.max <= value <= sys.float_info.max
+
+
 def to_number(text: str) -> int | float | None:
-    """Parse a loadgen number (int first, then float); None when it is not a finite number."""
+    """Parse a loadgen number (int first, then float); None when it is not a finite number
+    (an integer too large for a float is not one)."""
     text = text.strip()
     try:
-        return int(text)
+        whole = int(text)
     except ValueError:
         pass
+    else:
+        return whole if fits_float(whole) else None
     try:
         value = float(text)
     except ValueError:
@@ -142,8 +152,9 @@ def to_number(text: str) -> int | float | None:
 
 def as_float(value: Any) -> float | None:
     """The one number converter for values read from JSON, YAML or tables: int, float or a
-    numeric string (surrounding spaces allowed) becomes a float; booleans, NaN, infinities and
-    anything else become None (a flag or a broken value is never a measurement)."""
+    numeric string (surrounding spaces allowed) becomes a float; booleans, NaN, infinities,
+    integers too large for a float (JSON allows any number of digits) and anything else
+    become None (a flag or a broken value is never a measurement)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -153,7 +164,10 @@ def as_float(value: Any) -> float | None:
             return None
     if not isinstance(value, (int, float)):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        return None
     return value if math.isfinite(value) else None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..records import Parsed, Problem, garbled
+from ..records import Parsed, Problem, fits_float, garbled
 
 _PREFIX = b':::MLLOG {"key": "'
 _VALUE = b'"value": '
@@ -105,6 +105,9 @@ def parse_detail(data: bytes, path: str = "mlperf_log_detail.txt") -> Parsed:
                                     data.count(b"\n", 0, at) + 1))
             continue
         k = key.decode("ascii", "replace")
+        if type(value) is int and not fits_float(value):
+            problems.append(Problem(path, f"the value of {k!r} is too large for a number; ignored", data.count(b"\n", 0, at) + 1))
+            continue
         if k not in out:
             out[k] = value
     tail = data.rstrip()

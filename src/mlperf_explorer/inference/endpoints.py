@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Parsed, Problem, as_float, decode_checked
+from ..records import Parsed, Problem, as_float, decode_checked, fits_float
 from .rules import constants
 
 SUMMARY_FILE = "result_summary.json"
@@ -110,9 +110,13 @@ def _load_yaml(data: bytes | None, path: str, problems: list[Problem]) -> dict[s
 
 
 def _finite(value: Any, key: str, path: str, problems: list[Problem]) -> Any:
-    """Numbers must be finite: NaN or infinity in a summary is damage, not a result."""
+    """Numbers must be finite: NaN, infinity or an integer too large for a float in a summary
+    is damage, not a result."""
     if isinstance(value, float) and not math.isfinite(value):
         problems.append(Problem(path, f"{key} is {value}: not a number; ignored"))
+        return None
+    if type(value) is int and not fits_float(value):
+        problems.append(Problem(path, f"{key} is too large for a number; ignored"))
         return None
     return value
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Batch, Problem, make_uid, total_accelerators
+from ..records import Batch, Problem, as_float, make_uid, total_accelerators
 from ..safe_files import TreeReader
 from ..systems import as_text, columns_of, parse_system_json
 from ..units import Unit, scan_tree, selects
@@ -402,15 +402,11 @@ def _test01_delta(paths: tuple[str, str], mlperf_model: str, scenario: str, rule
 
 
 def _first_number(values: dict[str, Any], *keys: str) -> float | None:
+    """The first of `keys` whose value is a finite number (as `as_float` reads one)."""
     for k in keys:
-        v = values.get(k)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return float(v)
-        if isinstance(v, str):
-            try:
-                return float(v)
-            except ValueError:
-                continue
+        v = as_float(values.get(k))
+        if v is not None:
+            return v
     return None
 
 
@@ -456,7 +452,7 @@ def _power(rf: ResultFiles, run_files: dict[str, str], detail: dict[str, Any], s
                 data = load(path)
                 try:
                     tz = float(json.loads(data)["timezone"]) if data else 0.0
-                except (ValueError, KeyError, TypeError):
+                except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
                     problems.append(Problem(path, "no usable 'timezone'"))
                     tz = 0.0
                 if name == "server.json":

@@ -129,7 +129,7 @@ def power_metric(
         queries = qps * duration_s if isinstance(qps, (int, float)) else None
     try:
         queries = float(queries)  # type: ignore[arg-type]  # some loadgens log the count as a string
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None, "millijoules"
     if not queries > 0:
         return None, "millijoules"

@@ -147,8 +147,8 @@ def parse_summary(data: bytes, path: str = "mlperf_log_summary.txt") -> Parsed:
                 out.setdefault(key, value)
                 continue
             m = _PROCESSED.search(stripped)
-            if m and not es_block:
-                out.setdefault("result_query_count", int(m.group(1)))
+            if m and not es_block and (count := to_number(m.group(1))) is not None:
+                out.setdefault("result_query_count", count)
             continue
         if ":" not in stripped or stripped.startswith("Intervals between"):
             continue
@@ -172,7 +172,7 @@ def parse_summary(data: bytes, path: str = "mlperf_log_summary.txt") -> Parsed:
             field = to_number(value_text)
             if field is None:
                 if value_text:
-                    problems.append(Problem(path, f"{label!r} is not a number: {value_text[:40]!r}", lineno))
+                    problems.append(Problem(path, f"{label!r} is not a finite number: {value_text[:40]!r}", lineno))
                 continue
         if key in out and key.startswith("result_") and key.endswith("_percentile_latency_ns"):
             continue  # the headline repeats an Additional Stats line; keep the first

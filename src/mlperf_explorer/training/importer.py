@@ -150,7 +150,7 @@ def _log_target(log: RunLog) -> Target | None:
     value = log.value("eval_target")
     try:
         return Target("eval_accuracy", ((None, ">=", float(value)),))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -163,7 +163,7 @@ def _scaling_factor(root: str, bd: BenchmarkDir, problems: list[Problem]) -> flo
         if not 0 < factor < float("inf"):
             raise ValueError
         return factor
-    except (ValueError, KeyError, TypeError, OSError, RecursionError):
+    except (ValueError, KeyError, TypeError, OverflowError, OSError, RecursionError):
         problems.append(Problem(rel, "no usable scaling_factor; using 1.0"))
         return 1.0
 

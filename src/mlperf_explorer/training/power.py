@@ -25,7 +25,7 @@ def node_energy(log: RunLog, time_to_train_ms: float, path: str) -> tuple[float 
         elif e.key == "power_reading" and start is not None and stop is None:
             try:
                 total += float(e.value) * (e.time_ms - prev)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue
             prev = e.time_ms
             last = max(last, e.time_ms)
@@ -34,7 +34,7 @@ def node_energy(log: RunLog, time_to_train_ms: float, path: str) -> tuple[float 
         elif e.key == "conversion_eff":
             try:
                 eff = float(e.value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 pass
     if start is None:
         return None, [Problem(path, "no power_measurement_start")]
@@ -54,12 +54,12 @@ def switch_energy(log: RunLog, time_to_train_ms: float) -> float:
         if e.key == "conversion_eff":
             try:
                 eff = float(e.value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 pass
         if e.key == "interconnect_power_est":
             try:
                 power = float(e.value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 power = 0.0
             break
     return eff * power * time_to_train_ms / 1000.0
