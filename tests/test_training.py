@@ -249,6 +249,29 @@ def test_energy_matches_an_independent_integration(tmp_path):
     assert "power" in row["tags"]
 
 
+def test_mean_throughput_of_tracked_stats_as_mlperf_logging_reads_them(tmp_path):
+    """A run's throughput is the mean of its tracked_stats records' throughput (one record
+    per step, kept as values rather than events). The expected mean comes from
+    mlperf-logging's own parser of each real log."""
+    from mlperf_logging.compliance_checker.mlp_parser import parse_file
+
+    tree = tmp_path / "v3.0"
+    shutil.copytree(samples("hpc", "v3.0"), tree)
+    with mlperf_explorer.open_store(str(tmp_path / "t.duckdb")) as store:
+        store.import_source(str(tree), family="hpc", round="v3.0")
+        rows = store.con.execute("SELECT r.location, u.run, u.\"values\" FROM runs u JOIN results r USING (uid)").fetchall()
+    checked = 0
+    for location, run, values in rows:
+        loglines, failed = parse_file(str(tree / location / run), "3.0.0")
+        stats = [ll.value["value"]["throughput"] for ll in loglines if ll.key == "tracked_stats"]
+        if not stats:
+            continue
+        assert not failed
+        assert json.loads(values)["throughput"] == pytest.approx(sum(stats) / len(stats), rel=1e-12)
+        checked += 1
+    assert checked >= 5
+
+
 def test_hpc_weak_scaling_reports_models_and_time_for_all(training_store):
     store, _ = training_store
     rows = store.find(where="family = 'hpc' and scenario = 'weak' and result is not null",
@@ -475,8 +498,8 @@ def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
         slow = parse_log(data, "x")
 
     def facts(log):
-        return ([(e.key, e.time_ms, e.value, e.metadata) for e in log.events], log.era, log.unparsed_lines,
-                log.first_unparsed, log.seconds_lines, [(p.message, p.line) for p in log.problems])
+        return ([(e.key, e.time_ms, e.value, e.metadata) for e in log.events], log.tracked_stats, log.era,
+                log.unparsed_lines, log.first_unparsed, log.seconds_lines, [(p.message, p.line) for p in log.problems])
 
     assert facts(fast) == facts(slow)
 
@@ -510,8 +533,9 @@ def test_mllog_lines_read_as_the_official_parser_reads_them(text):
         except (KeyError, TypeError):
             assume(False)
     ours = parse_log(data, "x")
-    timed = [(ll.key, ll.timestamp) for ll in loglines if ll.key in mllog.KEYS and math.isfinite(ll.timestamp)]
-    assert [(e.key, e.time_ms) for e in ours.events] == timed
+    timed = [ll for ll in loglines if ll.key in mllog.KEYS and math.isfinite(ll.timestamp)]
+    assert [(e.key, e.time_ms) for e in ours.events] == [(ll.key, ll.timestamp) for ll in timed if ll.key != mllog.STATS]
+    assert ours.tracked_stats == [ll.value["value"] for ll in timed if ll.key == mllog.STATS]
     assert ours.unparsed_lines == len(failed)
     assert ours.untimed_lines == sum(1 for ll in loglines if not math.isfinite(ll.timestamp))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from itertools import compress, repeat
@@ -51,6 +52,10 @@ KEYS = {
     "power_measurement_start", "power_reading", "power_measurement_stop", "conversion_eff",
     "interconnect_power_est",
 }
+# Logged once per training step (535,670 of v5.1's 588,021 kept records): only the mean of
+# their throughput is used, so they are kept as values (RunLog.tracked_stats), not events.
+STATS = "tracked_stats"
+_EVENT_KEYS = KEYS - {STATS}
 _MLL = re.compile(r"^\s*(?:\S+\s+)?:::MLL\s+([0-9.]+)\s+([A-Za-z_0-9]+):\s*(.*)$")
 _MLP05 = re.compile(r"^\s*:::MLPv0\.5\.0\s+(\S+)\s+([0-9.]+)\s+\(([^)]*)\)\s+([A-Za-z_0-9]+)(?::\s*(.*))?$")
 
@@ -78,6 +83,15 @@ class RunLog:
     # MLLOG lines timed NaN or infinity: they parse for the official parser (float() takes
     # them), so they do not drop the run; they carry no time to use, so they give no event.
     untimed_lines: int = 0
+    # The value of each tracked_stats record, in order (see STATS).
+    tracked_stats: list[Any] = field(default_factory=list)
+
+    def add(self, key: str, time_ms: float, value: Any, metadata: dict) -> None:
+        """Keep a record of a key we read: an event, or a tracked_stats value."""
+        if key == STATS:
+            self.tracked_stats.append(value)
+        else:
+            self.events.append(Event(key, time_ms, value, metadata))
 
     def first(self, key: str) -> Event | None:
         return next((e for e in self.events if e.key == key), None)
@@ -160,7 +174,7 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
                 continue
             value, meta = _decode_value(m.group(3))
             log.era = log.era or "mll"
-            log.events.append(Event(m.group(2), t * 1000.0, value, meta))
+            log.add(m.group(2), t * 1000.0, value, meta)
         elif line.startswith(":::MLPv0.5.0", at):
             m = _MLP05.match(line[at:])
             if not m:
@@ -183,7 +197,7 @@ def parse_log(data: bytes, path: str = "result.txt") -> RunLog:
                 first_bad = first_bad or lineno
                 continue
             log.era = log.era or "mlp05"
-            log.events.append(Event(key, t * 1000.0, value, meta))
+            log.add(key, t * 1000.0, value, meta)
     if mllog:
         _read_mllog(mllog, log)
         if log.unparsed_lines:
@@ -278,15 +292,19 @@ def _decode_one(body: str) -> Any:
 def _read_plain_mllog(bodies: list[str], log: RunLog) -> bool:
     """The events of a log whose every record is an object timed in finite time_ms, and
     True; False (nothing read) when some record is not. Only the records with a key we read
-    become events (most are per-iteration records), picked at C speed."""
+    become events (most are per-iteration records), and the tracked_stats values are taken,
+    all picked at C speed."""
     records = _decode_all(bodies)
     if records is None or not _all_timed_in_ms(records):
         return False
-    keys = map(dict.get, records, repeat("key", len(records)))
+    count = len(records)
+    keys = list(map(dict.get, records, repeat("key", count)))
     try:
-        wanted = list(compress(records, map(KEYS.__contains__, keys)))
+        wanted = list(compress(records, map(_EVENT_KEYS.__contains__, keys)))
     except TypeError:  # a key that is a list or an object: no key we read
-        wanted = [rec for rec in records if type(rec.get("key")) is str and rec["key"] in KEYS]
+        wanted = [rec for rec in records if type(rec.get("key")) is str and rec["key"] in _EVENT_KEYS]
+    stats = compress(records, map(operator.eq, keys, repeat(STATS, count)))
+    log.tracked_stats = list(map(dict.get, stats, repeat("value")))
     log.era = "mllog"
     log.events = [Event(rec["key"], float(rec["time_ms"]), rec.get("value"), meta if isinstance(meta := rec.get("metadata"), dict) else {})
                   for rec in wanted]
@@ -320,4 +338,4 @@ def _read_mllog(lines: list[tuple[int, str]], log: RunLog) -> None:
         if not isinstance(key, str) or key not in KEYS:
             continue
         meta = rec.get("metadata")
-        log.events.append(Event(key, t, rec.get("value"), meta if isinstance(meta, dict) else {}))
+        log.add(key, t, rec.get("value"), meta if isinstance(meta, dict) else {})

@@ -85,7 +85,7 @@ def run_facts(log: RunLog, name: str, target: Target | None, path: str,
     nodes, accel = as_float(log.value("number_of_nodes")), as_float(log.value("accelerators_per_node"))
     if nodes is not None and accel is not None:
         facts.instance_scale = int(nodes) * max(int(accel), 1)
-    logged = [e.value.get("throughput") for e in log.all("tracked_stats") if isinstance(e.value, dict)]
+    logged = [v.get("throughput") for v in log.tracked_stats if isinstance(v, dict)]
     stats = [s for s in (as_float(x) for x in logged) if s is not None]
     if stats:
         facts.throughput = sum(stats) / len(stats)
