@@ -319,3 +319,7 @@ def test_timestamps():
         datetime.datetime(2022, 2, 16, 13, 50, 46, 34000, tzinfo=datetime.UTC).timestamp())
     assert timestamp_seconds("garbage") is None
     assert timestamp_seconds("13-45-2022 00:00:00.000") is None
+    # strptime's ranges, which also refuse what float() reads but no clock shows.
+    for clock in ("24:00:00.000", "10:60:00.000", "10:00:62.000", "10:00:nan", "10:00:inf", "10:00:1e300", "-1:00:00"):
+        assert timestamp_seconds(f"02-16-2022 {clock}") is None, clock
+    assert timestamp_seconds("02-16-2022 23:59:61.5") == timestamp_seconds("02-17-2022 00:00:01.5")

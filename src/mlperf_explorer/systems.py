@@ -9,6 +9,7 @@ results of that system are kept without a description.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -80,7 +81,7 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value) if value == value else None
+        return int(value) if math.isfinite(value) else None
     if isinstance(value, str):
         m = re.match(r"\s*(\d+)", value)
         return int(m.group(1)) if m else None

@@ -452,6 +452,8 @@ def _power(rf: ResultFiles, run_files: dict[str, str], detail: dict[str, Any], s
                 data = load(path)
                 try:
                     tz = float(json.loads(data)["timezone"]) if data else 0.0
+                    if not abs(tz) <= 86400:  # seconds from UTC: a day at most; not NaN
+                        raise ValueError(tz)
                 except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
                     problems.append(Problem(path, "no usable 'timezone'"))
                     tz = 0.0

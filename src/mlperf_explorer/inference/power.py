@@ -25,7 +25,8 @@ def timestamp_seconds(text: bytes | str) -> float | None:
     """'MM-DD-YYYY HH:MM:SS.fff' -> seconds since 1970 (no time zone); None if malformed.
 
     Written out by hand because strptime costs microseconds and a round holds millions
-    of samples.
+    of samples; its ranges are kept (hours below 24, minutes below 60, seconds below 62),
+    which also refuses the NaN and infinity that float() reads.
     """
     if isinstance(text, str):
         text = text.encode("ascii", "replace")
@@ -38,9 +39,12 @@ def timestamp_seconds(text: bytes | str) -> float | None:
             day = _dt.date(int(yyyy), int(mm), int(dd)).toordinal() - _EPOCH_ORD
             _date_cache[date] = day
         hh, mi, ss = clock.split(b":")
-        return day * 86400 + int(hh) * 3600 + int(mi) * 60 + float(ss)
+        hours, minutes, seconds = int(hh), int(mi), float(ss)
     except (ValueError, OverflowError):
         return None
+    if not (0 <= hours < 24 and 0 <= minutes < 60 and 0 <= seconds < 62):
+        return None
+    return day * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
 _SAMPLE = re.compile(rb"Time,(\d\d)-(\d\d)-(\d{4}) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\d*,Watts,([^,\r\n]*)")
