@@ -456,6 +456,9 @@ def _parses_alone(body: str) -> bool:
 
 
 _RECORDS = [
+    '{"key": "init_start", "time_ms": 0.5, "value": null, "metadata": {}}',
+    '{"key": "init_start", "time_ms": 0.25, "value": null, "metadata": {"rank": 1}}',
+    '{"key": "init_stop", "time_ms": 0.75, "value": null, "metadata": {}}',
     '{"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}',
     '{"key": "run_stop", "time_ms": 5, "value": null, "metadata": {"status": "success"}}',
     '{"key": "tracked_stats", "time_ms": 2.5, "value": {"throughput": 3}, "metadata": {"step": 1}}',
@@ -478,6 +481,13 @@ _ERA_PIECES = [':::MLL 2.0 run_stop: {"value": null}', '\r:::MLL 2.0 run_stop: {
                ":::MLPv0.5.0 resnet 1.0 (x.py:1) run_start"]
 
 
+# Initialization as the compliance checker bounds it: an init_stop before any init_start does
+# not count, starts after the first counted stop do not count, nor do later stops.
+_INIT_ORDER = "\n".join(f':::MLLOG {{"key": "{key}", "time_ms": {t}, "value": null, "metadata": {{}}}}' for key, t in [
+    ("init_stop", 1), ("init_start", 5), ("init_start", 3), ("init_start", 4), ("init_stop", 6), ("init_start", 2),
+    ("init_stop", 7), ("run_start", 8), ("run_stop", 9)])
+
+
 def _logs(pieces: list[str]) -> st.SearchStrategy[str]:
     """Logs of up to eight lines, each of one to three pieces."""
     return st.lists(st.lists(st.sampled_from(pieces), min_size=1, max_size=3).map("".join), max_size=8).map("\n".join)
@@ -486,6 +496,7 @@ def _logs(pieces: list[str]) -> st.SearchStrategy[str]:
 @settings(max_examples=400, deadline=None)
 @given(_logs(_MLLOG_PIECES + _ERA_PIECES))
 @example(':::MLLOG {"key": "run_start", "time_ms": 1}\r:::MLL 2.0 run_stop: {"value": null}')  # a return, then a marker
+@example(_INIT_ORDER)
 @example(':::MLLOG {"key": "run_start",\r"time_ms": 6}\r\n:::MLLOG {"key": "run_stop", "time_ms": 7}\r\n')
 def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
     """A log read whole (one split on the marker, each record decoded on its own) gives what
@@ -498,8 +509,9 @@ def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
         slow = parse_log(data, "x")
 
     def facts(log):
-        return ([(e.key, e.time_ms, e.value, e.metadata) for e in log.events], log.tracked_stats, log.era,
-                log.unparsed_lines, log.first_unparsed, log.seconds_lines, [(p.message, p.line) for p in log.problems])
+        return ([(e.key, e.time_ms, e.value, e.metadata) for e in log.events], log.tracked_stats,
+                (log.init_start_ms, log.init_stop_ms), log.era, log.unparsed_lines, log.first_unparsed,
+                log.seconds_lines, [(p.message, p.line) for p in log.problems])
 
     assert facts(fast) == facts(slow)
 
@@ -510,6 +522,7 @@ def test_the_fast_mllog_path_agrees_with_the_line_by_line_path_on_any_log(text):
 @example(':::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}\xa0\n:::MLLOG\n:::MLLOG{}')
 @example(':::MLLOG {"key": "tracked_stats", "time_ms": NaN, "value": {"throughput": 1}, "metadata": {}}')
 @example(':::MLX :::MLLOG {"key": "run_start", "time_ms": 1, "value": null, "metadata": {}}')  # any text before it
+@example(_INIT_ORDER)
 def test_mllog_lines_read_as_the_official_parser_reads_them(text):
     """Our reading of an MLLOG log against mlperf_logging's own parser (every MLLOG ruleset,
     0.7.0 to 6.1.0, reads lines the same way) on generated logs: the same lines fail, and the
@@ -534,8 +547,18 @@ def test_mllog_lines_read_as_the_official_parser_reads_them(text):
             assume(False)
     ours = parse_log(data, "x")
     timed = [ll for ll in loglines if ll.key in mllog.KEYS and math.isfinite(ll.timestamp)]
-    assert [(e.key, e.time_ms) for e in ours.events] == [(ll.key, ll.timestamp) for ll in timed if ll.key != mllog.STATS]
+    apart = (mllog.STATS, mllog.INIT_START, mllog.INIT_STOP)
+    assert [(e.key, e.time_ms) for e in ours.events] == [(ll.key, ll.timestamp) for ll in timed if ll.key not in apart]
     assert ours.tracked_stats == [ll.value["value"] for ll in timed if ll.key == mllog.STATS]
+    # The compliance checker's initialization span (common.yaml: first_init_start = the
+    # least init_start time, until the init_stop that follows one).
+    first_init_start = init_stop = None
+    for ll in timed:
+        if ll.key == mllog.INIT_START and init_stop is None:
+            first_init_start = min(ll.timestamp, first_init_start if first_init_start is not None else math.inf)
+        elif ll.key == mllog.INIT_STOP and first_init_start is not None and init_stop is None:
+            init_stop = ll.timestamp
+    assert (ours.init_start_ms, ours.init_stop_ms) == (first_init_start, init_stop)
     assert ours.unparsed_lines == len(failed)
     assert ours.untimed_lines == sum(1 for ll in loglines if not math.isfinite(ll.timestamp))
 

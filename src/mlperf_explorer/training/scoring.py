@@ -52,14 +52,10 @@ def _headline_value(value: Any, target: Target | None) -> float | None:
 
 
 def _init_minutes(log: RunLog) -> float | None:
-    """Minutes from the first init_start to the first init_stop after it, or None."""
-    first_start = None
-    for e in log.events:
-        if e.key == "init_start":
-            first_start = e.time_ms if first_start is None else min(first_start, e.time_ms)
-        elif e.key == "init_stop" and first_start is not None:
-            return (e.time_ms - first_start) / 60_000.0
-    return None
+    """Minutes from the earliest init_start to the first init_stop after one, or None."""
+    if log.init_start_ms is None or log.init_stop_ms is None:
+        return None
+    return (log.init_stop_ms - log.init_start_ms) / 60_000.0
 
 
 def run_facts(log: RunLog, name: str, target: Target | None, path: str,
