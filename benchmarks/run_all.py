@@ -3,10 +3,12 @@ benchmarks/RESULTS.md, so a regression shows in the diff of the change that caus
 
     python benchmarks/run_all.py            # inference v3.0, training v3.0, tiny v1.1, update, CLI
     python benchmarks/run_all.py --quick    # one repeat each (a smoke run; the table says so)
-    python benchmarks/run_all.py --all      # also every corpus round of every family, best of two imports each
+    python benchmarks/run_all.py --all      # also every corpus round of every family
 
 Each import runs in a fresh process (its peak memory is its own, main and workers apart),
-best of --repeat, against the best of three bare reads of the same tree in the same run.
+best of --repeat (3), against the best of as many bare reads of the same tree, each taken
+just before an import (and, for training and HPC, of as many decodes of every MLLOG line):
+the machine's speed drifts within minutes, so a floor measured apart would skew the ratio.
 `update` is timed on an unchanged folder; the command line on a `find` against the bare
 minimum (a `python -c` that imports duckdb, opens the same store and runs one query).
 Targets (issue "speed back at the floor"): inference <= 2x, training <= 3x the bare read,
@@ -111,11 +113,15 @@ def timed(cmd: list[str], repeat: int) -> float:
 
 
 def import_round(family: str, round_name: str, repeat: int, tmp: Path) -> dict:
+    """Best of `repeat` imports, each right after a bare read (and a decode floor, for the
+    MLLOG families) of the same tree."""
     tree = unpack_cached(CORPUS / family / f"{round_name}.tar.zst", CACHE)
     bare_read(tree)  # warm the page cache
-    floor = min(bare_read(tree) for _ in range(3))
-    runs = []
-    for i in range(repeat):
+    runs, floors, decodes = [], [], []
+    for i in range(max(repeat, 1)):
+        floors.append(bare_read(tree))
+        if family in MLLOG_FAMILIES:
+            decodes.append(decode_floor(tree))
         db = tmp / f"{family}-{round_name}-{i}.duckdb"
         out = subprocess.run([sys.executable, "-c", IMPORT, str(db), str(tree), family, round_name],
                              check=True, capture_output=True, text=True).stdout
@@ -125,9 +131,11 @@ def import_round(family: str, round_name: str, repeat: int, tmp: Path) -> dict:
         for leftover in (db, db.with_name(db.name + ".wal")):
             leftover.unlink(missing_ok=True)
     best = min(runs, key=lambda r: r["seconds"])
+    floor = min(floors)
     return {"what": f"import {family} {round_name}", "seconds": best["seconds"], "floor": floor, "results": best["results"],
             "ratio": best["seconds"] / floor, "peak": f"{max(r['main_mb'] for r in runs):.0f} / {max(r['worker_mb'] for r in runs):.0f}",
-            "rate": f"{best['results'] / best['seconds']:,.0f} results/s", "tree": tree}
+            "rate": f"{best['results'] / best['seconds']:,.0f} results/s", "tree": tree,
+            "decode": min(decodes) if decodes else None}
 
 
 def update_unchanged(tree: Path, repeat: int, tmp: Path) -> dict:
@@ -161,8 +169,8 @@ def cli_find(db: str, repeat: int) -> dict:
 
 def table(rows: list[dict], quick: bool) -> str:
     lines = [f"Measured {_dt.date.today().isoformat()} on {os.cpu_count()} cores, warm cache, best of "
-             f"{'1 (--quick)' if quick else 'the repeats'}; floor = bare read of the same tree (or the bare `python -c` "
-             "query for the command line), in the same run.", "",
+             f"{'1 (--quick)' if quick else 'the repeats'}; floor = best of as many bare reads of the same tree, each just "
+             "before an import (or of the bare `python -c` query, alternating with the command line).", "",
              "| what | seconds | floor s | ratio | peak MB main / workers | |", "|---|---|---|---|---|---|"]
     for r in rows:
         floor = "" if r["floor"] is None else f"{r['floor']:.2f}"
@@ -171,18 +179,20 @@ def table(rows: list[dict], quick: bool) -> str:
     return "\n".join(lines)
 
 
-def every_round(tmp: Path) -> str:
-    """One import of every corpus round, each against its bare read (and, for training and
-    HPC, against decoding every MLLOG line)."""
-    lines = [f"Measured {_dt.date.today().isoformat()} on {os.cpu_count()} cores, warm cache, best of two imports each "
-             "(`run_all.py --all`); floor = bare read of the same tree in the same run.", "",
+def every_round(tmp: Path, repeat: int) -> str:
+    """Every corpus round, each against its bare read (and, for training and HPC, against
+    decoding every MLLOG line), interleaved as `import_round` does."""
+    lines = [f"Measured {_dt.date.today().isoformat()} on {os.cpu_count()} cores, warm cache, best of {repeat} imports each "
+             "(`run_all.py --all`); floor = best of as many bare reads of the same tree, each just before an import "
+             "(decode floor: likewise).", "",
              "| family | round | results | seconds | floor s | ratio | peak MB main / workers | decode floor s | ratio to it |",
              "|---|---|---|---|---|---|---|---|---|"]
     for family in ("inference", "training", "hpc", "tiny"):
         for archive in sorted((CORPUS / family).glob("v*.tar.zst")):
             round_name = archive.name[: -len(".tar.zst")]
-            r = import_round(family, round_name, 2, tmp)
-            decode = f"{(d := decode_floor(r['tree'])):.2f} | {r['seconds'] / d:.2f}" if family in MLLOG_FAMILIES else " | "
+            r = import_round(family, round_name, repeat, tmp)
+            d = r["decode"]
+            decode = f"{d:.2f} | {r['seconds'] / d:.2f}" if d is not None else " | "
             lines.append(f"| {family} | {round_name} | {r['results']:,} | {r['seconds']:.2f} | {r['floor']:.2f} | "
                          f"{r['ratio']:.2f} | {r['peak']} | {decode} |")
             print(lines[-1], flush=True)
@@ -206,7 +216,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
-    parser.add_argument("--all", action="store_true", help="also every corpus round of every family (best of two imports each)")
+    parser.add_argument("--all", action="store_true", help="also every corpus round of every family (best of --repeat imports each)")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
     # Bytecode for our modules, as `pip install` writes it for an installed tool: where
@@ -221,7 +231,7 @@ def main() -> None:
             print(f"{rows[-1]['what']}: {rows[-1]['seconds']:.2f}s, floor {rows[-1]['floor']:.2f}s, "
                   f"ratio {rows[-1]['ratio']:.2f}, peak {rows[-1]['peak']} MB", flush=True)
             if family == "training":
-                floor = min(decode_floor(rows[-1]["tree"]) for _ in range(repeat))
+                floor = rows[-1]["decode"]
                 rows.append({"what": "  the same against decoding every MLLOG line", "seconds": rows[-1]["seconds"],
                              "floor": floor, "ratio": rows[-1]["seconds"] / floor, "peak": "",
                              "rate": "orjson on every core, nothing kept"})
@@ -231,7 +241,7 @@ def main() -> None:
         print(f"{update['what']}: {update['seconds']:.2f}s", flush=True)
         rows.append(cli_find(update["db"], max(repeat, 3)))
         print(f"{rows[-1]['what']}: {rows[-1]['seconds']:.2f}s, floor {rows[-1]['floor']:.2f}s, ratio {rows[-1]['ratio']:.2f}")
-        rounds = every_round(tmp) if args.all else None
+        rounds = every_round(tmp, repeat) if args.all else None
     text = table(rows, args.quick)
     print(text)
     if not args.no_write:
