@@ -43,8 +43,9 @@ def _faster_json() -> Any:
 
 _orjson = _faster_json()
 
-# The keys scoring.py, importer.py and power.py read; only these become events (a log's
-# per-iteration block_start, epoch_start and the like are a third of its lines).
+# The keys scoring.py, importer.py and power.py read; only these are kept (a log's
+# per-iteration block_start, epoch_start and the like are a third of its lines), as events
+# but for the three below, which come by the thousand.
 KEYS = {
     "init_start", "init_stop", "run_start", "run_stop", "eval_accuracy", "eval_error", "eval_target", "global_batch_size",
     "number_of_nodes", "accelerators_per_node", "tracked_stats", "submission_benchmark", "submission_org",
@@ -308,8 +309,8 @@ def _decode_one(body: str) -> Any:
 def _read_plain_mllog(bodies: list[str], log: RunLog) -> bool:
     """The events of a log whose every record is an object timed in finite time_ms, and
     True; False (nothing read) when some record is not. Only the records with a key we read
-    become events (most are per-iteration records), and the tracked_stats values are taken,
-    all picked at C speed."""
+    are kept (most are per-iteration records): as events, tracked_stats values and the
+    initialization span, all picked at C speed."""
     records = _decode_all(bodies)
     if records is None or not _all_timed_in_ms(records):
         return False
