@@ -271,7 +271,7 @@ def test_unsafe_archive_members_are_named_by_warnings(tmp_path, tree):
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
-_ORIGINAL_RESULTS: dict[tuple[str, str], int] = {}
+_ORIGINAL_RESULTS: dict[tuple[str, str], tuple[int, list, int]] = {}  # each sample imported once
 # A number after ": ", "[", "," or "=" (JSON, YAML, summaries, accuracy.txt, verify files).
 _NUMBER = re.compile(r"(?<=[:\[,=] )-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?=[,}\]\s%])|(?<=[:\[,=])-?\d+(?:\.\d+)?(?=[,}\]\s%])")
 
@@ -293,6 +293,31 @@ _NUMBER = re.compile(r"(?<=[:\[,=] )-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?=[,}\]\s%]
 def test_absurd_numbers_cost_only_themselves(tmp_path, family, round_name, number):
     """Every number of every file of a real sample becomes one absurd number. The import
     loses no result to it (no internal error) and warns, naming the files."""
+    original, absurd = _import_replaced(tmp_path, family, round_name, _NUMBER, number)
+    assert absurd[1] == []
+    assert absurd[0] == original[0] > 0
+    assert absurd[2] > original[2]
+
+
+# A JSON string value (after ": ", before a comma, brace or line end).
+_STRING = re.compile(r'(?<=: )"[^"\n]*"(?=[,}\n])')
+
+
+@pytest.mark.parametrize("family, round_name", [
+    ("inference", "v6.0"), ("inference", "v6.1"), ("training", "v0.6"), ("training", "v5.0"), ("hpc", "v3.0"),
+])
+def test_numbers_where_text_is_expected_cost_only_themselves(tmp_path, family, round_name):
+    """Every JSON string of every file of a real sample (names, divisions, scenarios, units)
+    becomes a number: the import loses no result to it (no internal error)."""
+    original, absurd = _import_replaced(tmp_path, family, round_name, _STRING, "7")
+    assert absurd[1] == []
+    assert absurd[0] == original[0] > 0
+
+
+def _import_replaced(tmp_path: Path, family: str, round_name: str, pattern: re.Pattern,
+                     replacement: str) -> tuple[tuple[int, list, int], tuple[int, list, int]]:
+    """(results, internal errors, warnings) of the sample as published and of a copy with
+    every match of `pattern` replaced."""
     original = samples(family, round_name)
     tree = tmp_path / round_name
     shutil.copytree(original, tree)
@@ -301,13 +326,13 @@ def test_absurd_numbers_cost_only_themselves(tmp_path, family, round_name, numbe
         if path.is_file() and not path.is_symlink():
             path.chmod(0o644)
             text = path.read_text(encoding="latin-1")
-            absurd = _NUMBER.sub(number, text)
-            if absurd != text:
-                path.write_text(absurd, encoding="latin-1")
+            replaced = pattern.sub(replacement, text)
+            if replaced != text:
+                path.write_text(replaced, encoding="latin-1")
                 changed += 1
     assert changed >= 5
     kept = {}
-    for name, root in (("original", original), ("absurd", tree)):
+    for name, root in (("original", original), ("replaced", tree)):
         if name == "original" and (family, round_name) in _ORIGINAL_RESULTS:
             kept[name] = _ORIGINAL_RESULTS[(family, round_name)]
             continue
@@ -316,6 +341,4 @@ def test_absurd_numbers_cost_only_themselves(tmp_path, family, round_name, numbe
             kept[name] = (report.results, [w for w in store.warnings() if "internal error" in w["message"]],
                           len(store.warnings()))
     _ORIGINAL_RESULTS[(family, round_name)] = kept["original"]
-    assert kept["absurd"][1] == []
-    assert kept["absurd"][0] == kept["original"][0] > 0
-    assert kept["absurd"][2] > kept["original"][2]
+    return kept["original"], kept["replaced"]

@@ -283,7 +283,7 @@ def build_benchmark(root: str, family: str, round_name: str, bd: BenchmarkDir, d
         problems.append(Problem(bd.location, f"{benchmark!r} is not a benchmark of {family} {round_name} in mlperf_logging's tables"))
     division = (as_text(desc.get("division")) if desc else None) or next(
         (f.submission.get("division") for f in got.facts if f.submission.get("division")), None)
-    division = (division or "").lower() or None
+    division = (as_text(division) or "").lower() or None  # a log may give any JSON value
     qualities = sorted(f.quality for f in got.facts if f.counted and f.quality is not None)
     target = got.target
     record: dict[str, Any] = {
