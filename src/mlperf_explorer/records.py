@@ -162,12 +162,9 @@ def as_float(value: Any) -> float | None:
             value = float(value.strip())
         except ValueError:
             return None
-    if not isinstance(value, (int, float)):
+    if not isinstance(value, (int, float)) or (isinstance(value, int) and not fits_float(value)):
         return None
-    try:
-        value = float(value)
-    except OverflowError:
-        return None
+    value = float(value)
     return value if math.isfinite(value) else None
 
 

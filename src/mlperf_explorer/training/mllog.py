@@ -113,9 +113,6 @@ class RunLog:
     def first(self, key: str) -> Event | None:
         return next((e for e in self.events if e.key == key), None)
 
-    def all(self, key: str) -> list[Event]:
-        return [e for e in self.events if e.key == key]
-
     def value(self, key: str) -> Any:
         e = self.first(key)
         return None if e is None else e.value

@@ -9,8 +9,19 @@ time to train. Joules, summed over the files of the run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..records import Problem
 from .mllog import RunLog
+
+
+def _float(value: Any) -> float | None:
+    """float() of a logged value, or None where float() refuses it (not a number, or an
+    integer too large for a float)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def node_energy(log: RunLog, time_to_train_ms: float, path: str) -> tuple[float | None, list[Problem]]:
@@ -23,19 +34,16 @@ def node_energy(log: RunLog, time_to_train_ms: float, path: str) -> tuple[float 
         if e.key == "power_measurement_start":
             start = prev = e.time_ms
         elif e.key == "power_reading" and start is not None and stop is None:
-            try:
-                total += float(e.value) * (e.time_ms - prev)
-            except (TypeError, ValueError, OverflowError):
+            watts = _float(e.value)
+            if watts is None:
                 continue
+            total += watts * (e.time_ms - prev)
             prev = e.time_ms
             last = max(last, e.time_ms)
         elif e.key == "power_measurement_stop":
             stop = e.time_ms
-        elif e.key == "conversion_eff":
-            try:
-                eff = float(e.value)
-            except (TypeError, ValueError, OverflowError):
-                pass
+        elif e.key == "conversion_eff" and (logged := _float(e.value)) is not None:
+            eff = logged
     if start is None:
         return None, [Problem(path, "no power_measurement_start")]
     problems = []
@@ -51,15 +59,9 @@ def switch_energy(log: RunLog, time_to_train_ms: float) -> float:
     eff = 1.0
     power = 0.0
     for e in log.events:
-        if e.key == "conversion_eff":
-            try:
-                eff = float(e.value)
-            except (TypeError, ValueError, OverflowError):
-                pass
+        if e.key == "conversion_eff" and (logged := _float(e.value)) is not None:
+            eff = logged
         if e.key == "interconnect_power_est":
-            try:
-                power = float(e.value)
-            except (TypeError, ValueError, OverflowError):
-                power = 0.0
+            power = _float(e.value) or 0.0  # 0.0 as well when it is not a number
             break
     return eff * power * time_to_train_ms / 1000.0
